@@ -1,0 +1,253 @@
+// Reading and validating user files: YAML cards, GPU catalogs, JSON configs.
+// Loaded lazily: the common path (built-in cards) never imports yaml or zod.
+import { readFileSync, statSync, readdirSync, lstatSync } from 'node:fs';
+import { join, extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { CardSchema, GpuCatalogSchema, type Card, type Gpu } from './schema.js';
+import { UserError, didYouMean } from '../errors.js';
+import { CalcError } from '../core/errors.js';
+import { checkArchitecture } from '../core/params.js';
+import { findPrecision, PRECISION_IDS } from '../core/precision.js';
+
+/** Cards and configs are small; anything larger is refused before parsing. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_DEPTH = 32;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function readTextFile(path: string, what: string): string {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${path}: no such ${what} file` : `${path}: cannot read ${what} (${code ?? 'error'})`);
+  }
+  if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what} file`);
+  if (!st.isFile()) throw new UserError(`${path}: not a regular file, expected a ${what} file`);
+  if (st.size > MAX_FILE_BYTES) {
+    throw new UserError(`${path}: file is ${(st.size / 1e6).toFixed(1)} MB; a ${what} file may be at most 1 MiB`);
+  }
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (buf.includes(0)) throw new UserError(`${path}: binary data (a NUL byte), expected a UTF-8 text ${what} file`);
+  let text = buf.toString('utf8');
+  if (text.includes('\uFFFD')) throw new UserError(`${path}: not valid UTF-8 text, expected a ${what} file`);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return text;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '...' : v}"`;
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'object') return 'a mapping';
+  return String(v);
+}
+
+/** Reject prototype keys, over-deep nesting and non-finite numbers; return plain data. */
+export function sanitize(v: unknown, file: string, path: string[] = []): unknown {
+  if (path.length > MAX_DEPTH) throw new UserError(`${file}: ${path.join('.')}: nesting deeper than ${MAX_DEPTH} levels`);
+  if (typeof v === 'number' && !Number.isFinite(v)) {
+    throw new UserError(`${file}: ${path.join('.') || '(top)'}: expected a finite number, got ${v}`);
+  }
+  if (Array.isArray(v)) return v.map((x, i) => sanitize(x, file, [...path, String(i)]));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(k)) throw new UserError(`${file}: ${[...path, k].join('.')}: key "${k}" is not allowed`);
+      out[k] = sanitize((v as Record<string, unknown>)[k], file, [...path, k]);
+    }
+    return out;
+  }
+  return v;
+}
+
+export function parseYamlText(text: string, file: string): unknown {
+  let doc;
+  try {
+    // maxAliasCount stops "billion laughs" alias bombs; uniqueKeys rejects duplicate keys.
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, maxAliasCount: 50 } as never);
+  } catch (e) {
+    throw new UserError(`${file}: YAML could not be parsed (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`);
+  }
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const line = err.linePos?.[0]?.line;
+    throw new UserError(`${file}:${line ?? '?'}: invalid YAML: ${firstLine(err.message)}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    throw new UserError(`${file}: YAML could not be read (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`);
+  }
+}
+
+function firstLine(e: unknown): string {
+  const s = e instanceof Error ? e.message : String(e);
+  return s.split('\n')[0]!.trim().slice(0, 200);
+}
+
+let knownKeys: string[] | undefined;
+/** Every key the card schema knows, for "did you mean" on typos. */
+function allSchemaKeys(): string[] {
+  if (knownKeys) return knownKeys;
+  const keys = new Set<string>();
+  const walk = (s: unknown, depth: number): void => {
+    if (!s || depth > 12) return;
+    const def = (s as { def?: Record<string, unknown> }).def ?? (s as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (!def) return;
+    const shape = (def as { shape?: Record<string, unknown> }).shape;
+    if (shape) for (const [k, v] of Object.entries(shape)) {
+      keys.add(k);
+      walk(v, depth + 1);
+    }
+    for (const k of ['innerType', 'element', 'in', 'out']) walk((def as Record<string, unknown>)[k], depth + 1);
+    const opts = (def as { options?: unknown[] }).options;
+    if (Array.isArray(opts)) for (const o of opts) walk(o, depth + 1);
+  };
+  walk(CardSchema, 0);
+  walk(GpuCatalogSchema, 0);
+  return (knownKeys = [...keys]);
+}
+
+type Issue = z.core.$ZodIssue;
+
+function issueMessage(issue: Issue, data: unknown): { path: string; text: string } {
+  const path = issue.path.map(String).join('.');
+  let input: unknown = data;
+  for (const p of issue.path) input = input && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  switch (issue.code) {
+    case 'invalid_type': {
+      const exp = issue.expected === 'int' ? 'an integer' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+      return { path, text: input === undefined ? `required: expected ${exp}` : `expected ${exp}, got ${describe(input)}` };
+    }
+    case 'too_small': {
+      const min = issue.minimum;
+      const kind = issue.origin === 'array' ? 'a list with at least' : issue.origin === 'string' ? 'text of at least' : 'a number';
+      if (issue.origin === 'number') return { path, text: `expected a number ${issue.inclusive ? '>=' : '>'} ${min}, got ${describe(input)}` };
+      return { path, text: `expected ${kind} ${min} ${issue.origin === 'array' ? 'items' : 'characters'}` };
+    }
+    case 'too_big': {
+      if (issue.origin === 'number') return { path, text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}` };
+      return { path, text: `expected at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}` };
+    }
+    case 'unrecognized_keys': {
+      const k = issue.keys[0]!;
+      return { path: path ? `${path}.${k}` : k, text: `unknown key "${k}"${didYouMean(k, allSchemaKeys())}` };
+    }
+    case 'invalid_value':
+      return { path, text: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(input)}` };
+    case 'invalid_union': {
+      const nested = issue.errors?.flat() ?? [];
+      if ((issue as { note?: string }).note === 'No matching discriminator' || issue.path.at(-1) === 'attention') {
+        if (input && typeof input === 'object' && !Array.isArray(input)) {
+          const t = (input as Record<string, unknown>).type;
+          if (t !== 'gqa' && t !== 'mla') return { path: path + '.type', text: `expected "gqa" or "mla", got ${describe(t)}` };
+        }
+      }
+      if (nested.length > 0 && issue.path.at(-1) !== 'layers') {
+        const inner = issueMessage({ ...nested[0]!, path: [...issue.path, ...nested[0]!.path] } as Issue, data);
+        return inner;
+      }
+      return { path, text: `expected "all", "none", {indices: [...]} or {period, offsets, from?, except?}, got ${describe(input)}` };
+    }
+    default:
+      return { path, text: issue.message };
+  }
+}
+
+/** Validate data against a zod schema; one line naming file, field path and what was expected. */
+export function validate<T>(schema: z.ZodType<T>, data: unknown, file: string): T {
+  const r = schema.safeParse(data);
+  if (r.success) return r.data;
+  const issues = r.error.issues;
+  const { path, text } = issueMessage(issues[0]!, data);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  throw new UserError(`${file}: ${path || '(top level)'}: ${text}${more}`);
+}
+
+/** Validate a parsed card document: schema, cross-field rules, precision names. */
+export function validateCard(data: unknown, file: string): Card {
+  if (data === null || data === undefined) throw new UserError(`${file}: (top level): empty file, expected a model card (a mapping with id, name, architecture...)`);
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new UserError(`${file}: (top level): expected a model card (a mapping), got ${describe(data)}`);
+  }
+  const clean = sanitize(data, file);
+  const card = validate(CardSchema, clean, file);
+  checkCard(card, file);
+  return card;
+}
+
+/** Rules across fields; shared by the build-time check of built-in cards. */
+export function checkCard(card: Card, file: string): void {
+  try {
+    checkArchitecture(card.architecture);
+  } catch (e) {
+    if (e instanceof CalcError) throw new UserError(`${file}: ${e.field}: ${e.message}`);
+    throw e;
+  }
+  const np = card.architecture.native_precision;
+  if (!findPrecision(np)) {
+    throw new UserError(`${file}: architecture.native_precision: unknown precision "${np}"${didYouMean(np, PRECISION_IDS)}`);
+  }
+  card.claims.forEach((c, i) => {
+    if (c.precision !== undefined && !findPrecision(c.precision)) {
+      throw new UserError(`${file}: claims.${i}.precision: unknown precision "${c.precision}"${didYouMean(c.precision, PRECISION_IDS)}`);
+    }
+    if (c.kind === 'gpu_requirement' && !c.gpus) throw new UserError(`${file}: claims.${i}.gpus: required for a gpu_requirement claim`);
+  });
+}
+
+export function loadCardFile(path: string): Card {
+  const text = readTextFile(path, 'card');
+  return validateCard(parseYamlText(text, path), path);
+}
+
+export function loadGpuCatalogFile(path: string): Gpu[] {
+  const text = readTextFile(path, 'GPU catalog');
+  const data = parseYamlText(text, path);
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UserError(`${path}: (top level): expected a mapping with a "gpus" list, got ${describe(data)}`);
+  }
+  return validate(GpuCatalogSchema, sanitize(data, path), path).gpus;
+}
+
+export function readJsonFile(path: string, what: string): unknown {
+  const text = readTextFile(path, what);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: invalid JSON (${firstLine(e)})`);
+  }
+  return sanitize(data, path);
+}
+
+/** The YAML card files directly inside a folder; symbolic links and sub-folders are not followed. */
+export function cardFilesIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new UserError(`${dir}: not a directory (a models folder was expected)`);
+    entries = readdirSync(dir);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${dir}: cannot read models folder (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return entries
+    .filter((f) => ['.yaml', '.yml'].includes(extname(f).toLowerCase()))
+    .map((f) => join(dir, f))
+    .filter((p) => {
+      try {
+        return lstatSync(p).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+}

@@ -1,0 +1,109 @@
+// Finding cards and GPUs by name: built-in data, user card folders, card files and HF configs.
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, extname, join } from 'node:path';
+import type { Card, Gpu } from './schema.js';
+import type { BuiltinData } from './builtin-yaml.js';
+import { UserError, didYouMean } from '../errors.js';
+
+// Injected by the build as plain, already-validated data; absent when running from source.
+declare const __MOE_CALC_BUILTIN__: BuiltinData | undefined;
+
+let builtin: BuiltinData | undefined;
+export async function builtinData(): Promise<BuiltinData> {
+  if (builtin) return builtin;
+  if (typeof __MOE_CALC_BUILTIN__ !== 'undefined') return (builtin = __MOE_CALC_BUILTIN__);
+  const { loadBuiltinFromYaml } = await import('./builtin-yaml.js');
+  return (builtin = loadBuiltinFromYaml());
+}
+
+export interface ResolvedCard {
+  card: Card;
+  /** where it came from: "models/grok-2.yaml" (built-in), a user path, or a config.json path */
+  file: string;
+  origin: 'builtin' | 'user' | 'config';
+}
+
+export interface RegistryOptions {
+  /** extra card folders (--models, MOE_CALC_MODELS) */
+  modelDirs?: readonly string[];
+}
+
+export function modelDirsFrom(flag: string | undefined, env = process.env.MOE_CALC_MODELS): string[] {
+  const dirs: string[] = [];
+  if (env) dirs.push(...env.split(delimiter).filter(Boolean));
+  if (flag) dirs.push(flag);
+  return dirs;
+}
+
+function looksLikePath(name: string): boolean {
+  return /[\\/]/.test(name) || ['.yaml', '.yml', '.json'].includes(extname(name).toLowerCase()) || name.startsWith('.');
+}
+
+/** Every known card: built-in first, then user folders (a user card with a built-in id replaces it). */
+export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard[]> {
+  const b = await builtinData();
+  const byId = new Map<string, ResolvedCard>();
+  for (const { card, file } of b.cards) byId.set(card.id, { card, file, origin: 'builtin' });
+  if (opts.modelDirs && opts.modelDirs.length > 0) {
+    const { cardFilesIn, loadCardFile } = await import('./load.js');
+    for (const dir of opts.modelDirs) {
+      for (const f of cardFilesIn(dir)) byId.set(loadCardFile(f).id, { card: loadCardFile(f), file: f, origin: 'user' });
+    }
+  }
+  return [...byId.values()];
+}
+
+/** Resolve a model argument: a card id or alias (case-insensitive), a card file, or a HF config.json / its folder. */
+export async function resolveModel(name: string, opts: RegistryOptions = {}): Promise<ResolvedCard> {
+  const trimmed = name.trim();
+  if (trimmed === '') throw new UserError('model: expected a card id, a card file or a config.json path, got an empty string');
+  if (looksLikePath(trimmed) || (existsSync(trimmed) && !/^[a-z0-9.-]+$/i.test(trimmed))) {
+    return resolvePath(trimmed);
+  }
+  const cards = await allCards(opts);
+  const n = trimmed.toLowerCase();
+  const byId = cards.find((c) => c.card.id === n);
+  if (byId) return byId;
+  const byAlias = cards.filter((c) => c.card.aliases.includes(n));
+  if (byAlias.length === 1) return byAlias[0]!;
+  if (byAlias.length > 1) {
+    throw new UserError(`model "${name}" is ambiguous: it is an alias of ${byAlias.map((c) => c.card.id).join(', ')}; name one of them`);
+  }
+  if (existsSync(trimmed)) return resolvePath(trimmed);
+  const names = cards.flatMap((c) => [c.card.id, ...c.card.aliases]);
+  throw new UserError(`unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, or pass a card file or config.json)`);
+}
+
+async function resolvePath(p: string): Promise<ResolvedCard> {
+  let path = p;
+  if (existsSync(p) && statSync(p).isDirectory()) {
+    const cfg = join(p, 'config.json');
+    if (!existsSync(cfg)) throw new UserError(`${p}: is a directory without a config.json, expected a card file or a Hugging Face model folder`);
+    path = cfg;
+  }
+  if (extname(path).toLowerCase() === '.json') {
+    const { importConfigFile } = await import('./import-hf.js');
+    const r = importConfigFile(path);
+    return { card: r.card, file: path, origin: 'config' };
+  }
+  const { loadCardFile } = await import('./load.js');
+  return { card: loadCardFile(path), file: path, origin: 'user' };
+}
+
+/** GPU catalog: built-in plus a user file (--gpus) whose ids replace built-in ones. */
+export async function gpuCatalog(userFile?: string): Promise<Gpu[]> {
+  const b = await builtinData();
+  if (!userFile) return b.gpus;
+  const { loadGpuCatalogFile } = await import('./load.js');
+  const extra = loadGpuCatalogFile(userFile);
+  const ids = new Set(extra.map((g) => g.id));
+  return [...b.gpus.filter((g) => !ids.has(g.id)), ...extra];
+}
+
+export function findGpu(catalog: readonly Gpu[], name: string): Gpu {
+  const n = name.trim().toLowerCase();
+  const g = catalog.find((x) => x.id === n) ?? catalog.find((x) => x.aliases.includes(n));
+  if (g) return g;
+  const names = catalog.flatMap((x) => [x.id, ...x.aliases]);
+  throw new UserError(`--gpu: unknown GPU "${name}"${didYouMean(n, names)} (run "moe-calc gpus" for the catalog)`);
+}

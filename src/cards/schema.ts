@@ -1,0 +1,214 @@
+// The model-card schema: the single source of card types (z.infer below) and of the
+// published JSON Schema (scripts/gen-schema.mjs). Strict everywhere: an unknown key is an error.
+import { z } from 'zod';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+const posInt = z.number().int().positive().max(MAX);
+const nonNegInt = z.number().int().nonnegative().max(MAX);
+const kebab = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'expected a kebab-case id such as grok-2 (a-z, 0-9, "-" and ".")');
+
+/** A set of decoder-layer indices (0-based). */
+export const LayerSetSchema = z.union([
+  z.literal('all'),
+  z.literal('none'),
+  z.strictObject({ indices: z.array(nonNegInt).max(100_000) }),
+  z.strictObject({
+    /** a layer i is in the set when i >= from, (i % period) is one of offsets, and i is not in except */
+    period: posInt,
+    offsets: z.array(nonNegInt).min(1).max(1000),
+    from: nonNegInt.optional(),
+    except: z.array(nonNegInt).max(100_000).optional(),
+  }),
+]);
+
+const SourceSchema = z.strictObject({
+  url: z.string().min(1).max(2000),
+  supports: z.string().min(1).max(2000),
+});
+
+const GqaSchema = z.strictObject({
+  type: z.literal('gqa'),
+  heads: posInt,
+  kv_heads: posInt,
+  head_dim: posInt,
+  qkv_bias: z.boolean().default(false),
+  o_bias: z.boolean().default(false),
+  /** none; per_head: one RMSNorm of head_dim for q and one for k (Qwen3); full: over all q / all k features (OLMoE) */
+  qk_norm: z.enum(['none', 'per_head', 'full']).default('none'),
+  /** learned per-head attention-sink logits (gpt-oss) */
+  sinks: z.boolean().default(false),
+});
+
+const MlaSchema = z.strictObject({
+  type: z.literal('mla'),
+  heads: posInt,
+  q_lora_rank: posInt.nullable(),
+  kv_lora_rank: posInt,
+  qk_nope_head_dim: posInt,
+  qk_rope_head_dim: posInt,
+  v_head_dim: posInt,
+  /** bias on q_a_proj, kv_a_proj_with_mqa and o_proj (DeepSeek `attention_bias`) */
+  bias: z.boolean().default(false),
+});
+
+const AttentionSchema = z.discriminatedUnion('type', [GqaSchema, MlaSchema]);
+
+const SlidingSchema = z.strictObject({
+  /** tokens a sliding-window (or chunked-local) layer keeps */
+  window: posInt,
+  layers: LayerSetSchema,
+});
+
+const MoeSchema = z.strictObject({
+  experts: posInt,
+  top_k: posInt,
+  /** FFN width of one routed expert */
+  expert_ffn: posInt,
+  layers: LayerSetSchema,
+  shared_experts: z
+    .strictObject({
+      count: posInt,
+      /** FFN width of one shared expert */
+      ffn: posInt,
+      /** a sigmoid gate Linear(hidden, 1) on the shared-expert output (Qwen2-MoE) */
+      gate: z.boolean().default(false),
+    })
+    .optional(),
+  /** a dense MLP that runs beside the experts in every MoE layer (Grok-2's residual MoE) */
+  dense_residual_ffn: posInt.optional(),
+  router_bias: z.boolean().default(false),
+  /** a per-expert score-correction bias stored in the checkpoint (DeepSeek-V3 noaux_tc) */
+  router_correction_bias: z.boolean().default(false),
+  /** biases on the expert projections (gpt-oss) */
+  expert_bias: z.boolean().default(false),
+});
+
+const SsmSchema = z.strictObject({
+  kind: z.literal('mamba'),
+  /** layers that are Mamba mixers instead of attention */
+  layers: LayerSetSchema,
+  d_state: posInt,
+  d_conv: posInt,
+  expand: posInt,
+  dt_rank: posInt,
+  conv_bias: z.boolean(),
+  proj_bias: z.boolean(),
+  /** RMSNorms on dt, B and C inside the mixer (Jamba) */
+  inner_norms: z.boolean(),
+});
+
+export const ArchitectureSchema = z.strictObject({
+  vocab_size: posInt,
+  hidden_size: posInt,
+  num_layers: posInt.max(100_000),
+  tie_embeddings: z.boolean(),
+  lm_head_bias: z.boolean().default(false),
+  max_context: posInt,
+  /** precision id (see `moe-calc fit --help`) the released weights use */
+  native_precision: z.string().min(1).max(64),
+  attention: AttentionSchema,
+  /** layers with attention; the rest are SSM layers (default: all) */
+  attention_layers: LayerSetSchema.default('all'),
+  sliding_window: SlidingSchema.optional(),
+  mlp: z.strictObject({
+    gated: z.boolean().default(true),
+    bias: z.boolean().default(false),
+    /** FFN width of dense (non-MoE) layers; required when any layer is dense */
+    dense_ffn: posInt.optional(),
+  }),
+  moe: MoeSchema.optional(),
+  ssm: SsmSchema.optional(),
+  norms: z.strictObject({
+    kind: z.enum(['rmsnorm', 'layernorm']),
+    bias: z.boolean().default(false),
+    /** norms in each decoder layer (2 for most models; Grok uses 4) */
+    per_layer: nonNegInt.max(16).default(2),
+  }),
+  /** DeepSeek-style multi-token-prediction layers shipped in the checkpoint but not part of the decoder */
+  mtp_layers: nonNegInt.max(16).default(0),
+});
+
+const ClaimKinds = [
+  'total_params',
+  'active_params',
+  'per_expert_params',
+  'experts',
+  'top_k',
+  'context',
+  'vocab',
+  'weight_bytes',
+  'gpu_requirement',
+  'file_size',
+] as const;
+
+export const ClaimSchema = z.strictObject({
+  quote: z.string().min(1).max(2000),
+  source: z.string().min(1).max(2000),
+  date: z.string().max(32).optional(),
+  kind: z.enum(ClaimKinds),
+  value: z.number().nonnegative().max(1e18),
+  unit: z.enum(['params', 'count', 'tokens', 'characters', 'bytes', 'GB', 'GiB']),
+  /** the rounding step the quote states: 1e9 for "314B", 1 for "628GB"; 0 = exact; omitted = about (+-5%) */
+  rounding: z.number().nonnegative().max(1e18).optional(),
+  /** weight_bytes / file_size: the precision the figure is about */
+  precision: z.string().max(64).optional(),
+  /** gpu_requirement: the cluster the quote names */
+  gpus: z.strictObject({ count: posInt.max(100_000), min_memory_gb: z.number().positive().max(1e6) }).optional(),
+  official: z.boolean().default(false),
+  /** what the card knows about why the figure differs */
+  note: z.string().max(2000).optional(),
+});
+
+export const ExtraComponentSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  params: posInt,
+  source: z.string().min(1).max(2000),
+});
+
+export const CardSchema = z.strictObject({
+  id: kebab.max(64),
+  name: z.string().min(1).max(200),
+  organisation: z.string().min(1).max(200),
+  released: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected a date YYYY-MM-DD or YYYY-MM'),
+  licence: z.string().min(1).max(200),
+  aliases: z.array(kebab.max(64)).max(50).default([]),
+  hf_repo: z.string().max(200).optional(),
+  sources: z.array(SourceSchema).min(1).max(100),
+  notes: z.array(z.string().max(4000)).max(100).default([]),
+  architecture: ArchitectureSchema,
+  /** parts outside the text decoder (a vision encoder...), counted separately */
+  extra_components: z.array(ExtraComponentSchema).max(20).default([]),
+  claims: z.array(ClaimSchema).max(500).default([]),
+});
+
+export type Card = z.infer<typeof CardSchema>;
+export type CardInput = z.input<typeof CardSchema>;
+export type Architecture = z.infer<typeof ArchitectureSchema>;
+export type LayerSet = z.infer<typeof LayerSetSchema>;
+export type Claim = z.infer<typeof ClaimSchema>;
+export type ClaimKind = (typeof ClaimKinds)[number];
+
+// --- GPU catalog -------------------------------------------------------------------------------
+
+export const GpuSchema = z.strictObject({
+  id: kebab.max(64),
+  name: z.string().min(1).max(200),
+  vendor: z.string().min(1).max(64),
+  aliases: z.array(kebab.max(64)).max(20).default([]),
+  /** memory the runtime can see, in bytes (CUDA totalGlobalMem / nvidia-smi total) */
+  memory_bytes: posInt,
+  /** fraction of memory the GPU may use (Apple unified memory); 1 for discrete GPUs */
+  usable_fraction: z.number().positive().max(1).default(1),
+  bandwidth_gbps: z.number().positive().max(1e6),
+  bf16_tflops: z.number().positive().max(1e6),
+  fp8_tflops: z.number().positive().max(1e6).optional(),
+  fp4_tflops: z.number().positive().max(1e6).optional(),
+  native_fp8: z.boolean(),
+  native_fp4: z.boolean(),
+  gpus_per_node: posInt.max(1000).default(8),
+  source: z.string().min(1).max(2000),
+});
+export const GpuCatalogSchema = z.strictObject({ gpus: z.array(GpuSchema).min(1).max(1000) });
+export type Gpu = z.infer<typeof GpuSchema>;

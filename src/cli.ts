@@ -1,0 +1,173 @@
+// The moe-calc command line: flags -> typed options -> command functions. No arithmetic here.
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from './errors.js';
+import { CalcError } from './core/errors.js';
+import { setColor } from './render/color.js';
+import { PRECISION_IDS } from './core/precision.js';
+import type { GlobalOptions } from './commands/common.js';
+
+const EXIT_CODES = `
+Exit codes:
+  0  success (fit: the model fits; audit: every claim holds or --strict not given)
+  1  a valid question answered "no" (fit --count: does not fit; audit --strict: a claim does not hold)
+  2  bad input or usage (unknown model/GPU/precision, malformed card, flag out of range)
+  3  internal error (a bug: please report it with --debug output)`;
+
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.includes('--json');
+}
+
+function fail(message: string, code: number, argv: readonly string[]): void {
+  const line = message.replace(/\s*\n\s*/g, ' ').trim();
+  if (wantsJson(argv)) process.stderr.write(JSON.stringify({ error: { message: line, exitCode: code } }) + '\n');
+  else process.stderr.write(`moe-calc: ${line}\n`);
+  process.exitCode = code;
+}
+
+function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as GlobalOptions;
+  setColor(o.color !== false);
+  return o;
+}
+
+function build(run: (p: Promise<number>) => void): Command {
+  const program = new Command('moe-calc')
+    .description('Exact parameter counts, memory, KV cache and GPU plans for Mixture-of-Experts language models, derived from their architecture.')
+    .version('0.1.0')
+    .option('--json', 'print one JSON document (schemaVersion 1) instead of tables; errors go to stderr as JSON')
+    .option('--no-color', 'no colours (NO_COLOR is also honoured)')
+    .option('--gib', 'show memory in GiB (2^30 bytes) instead of GB (10^9 bytes)')
+    .option('--models <dir>', 'add a folder of YAML model cards (also MOE_CALC_MODELS, ":"-separated)')
+    .option('--gpus <file>', 'add or replace GPUs from a YAML catalog file (same format as models/gpus.yaml)')
+    .option('--debug', 'print stack traces of internal errors')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `
+Examples:
+  moe-calc fit grok-2 --gpu a100-40g          fewest GPUs at each precision, with the per-GPU plan
+  moe-calc fit mixtral-8x7b --gpu h100 --precision bf16 --count 2   exit 1 when it does not fit
+  moe-calc show deepseek-v3                   exact parameter breakdown and sources
+  moe-calc compare grok-1 grok-2 mixtral-8x7b --gpu h100
+  moe-calc audit grok-2                       which published figures hold
+  moe-calc import ./config.json -o my.yaml    a card from a Hugging Face config.json
+${EXIT_CODES}`);
+
+  program
+    .command('list')
+    .description('list the known model cards with total/active parameters')
+    .option('--markdown', 'print a markdown table')
+    .action((_o, cmd: Command) => run(import('./commands/list.js').then((m) => m.listCommand(globals(cmd) as never))));
+
+  program
+    .command('show')
+    .description('exact parameter breakdown of a model: every component, how it is formed, and sources')
+    .argument('<model>', 'card id or alias (case-insensitive), a card .yaml file, or a config.json / model folder')
+    .addHelpText('after', `
+Active parameters = everything except routed experts, plus top_k routed experts in each MoE layer
+(embeddings, LM head and shared experts included). "without the input embedding" is also shown,
+the definition DeepSeek, Moonshot and OpenAI use.
+
+Example: moe-calc show mixtral-8x7b --json`)
+    .action((model: string, _o, cmd: Command) => run(import('./commands/show.js').then((m) => m.showCommand(model, globals(cmd)))));
+
+  program
+    .command('fit')
+    .description('fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan')
+    .argument('<model>', 'card id, card file, or config.json / model folder')
+    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
+    .option('--precision <p>', `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native + a common set)`)
+    .option('--count <n>', 'check exactly n GPUs: exit 0 if it fits, 1 if not (with the shortfall)')
+    .option('--context <tokens>', 'tokens per sequence (default 8192, capped at the model maximum; "32k" = 32768)')
+    .option('--batch <n>', 'concurrent sequences (default 1)')
+    .addOption(new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'))
+    .option('--utilization <f>', 'fraction of GPU memory the engine may use, 0-1 (default 0.9, vLLM gpu_memory_utilization)')
+    .option('--gpus-per-node <n>', 'largest tensor-parallel group (default: the GPU\'s, 8 for HGX); pipeline stages beyond it')
+    .option('--batch-tokens <n>', 'tokens in the prefill/profiling batch that sets the activation peak (default 8192 on >= 70 GiB GPUs, else 2048, as vLLM)')
+    .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
+    .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; default 0.14 GB alone, 0.59 GB with several GPUs)')
+    .addHelpText('after', `
+How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
+heads and the KV heads rule (and 128-wide quantisation blocks for fp8-block / int4), at most
+--gpus-per-node per TP group, with pipeline stages (PP) for the rest; a plan fits when
+weights/TP + KV + activation peak + non-torch memory <= memory x utilization on every GPU.
+Weights alone (what articles quote) are in the "weights (all)" column.
+${EXIT_CODES}
+
+Examples:
+  moe-calc fit grok-2 --gpu a100-40g
+  moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
+  moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json`)
+    .action((model: string, _o, cmd: Command) => run(import('./commands/fit.js').then((m) => m.fitCommand(model, globals(cmd) as never))));
+
+  program
+    .command('compare')
+    .description('models side by side: total, active, weights at each precision, KV per 1K tokens, GPUs needed')
+    .argument('[models...]', 'card ids, card files or configs (default: every card)')
+    .option('--gpu <id>', 'also show how many of this GPU each model needs')
+    .option('--precision <list>', 'comma-separated precisions (default bf16,fp8,int4,q4_k_m)')
+    .option('--context <tokens>', 'context for the GPU count (default 8192)')
+    .option('--markdown', 'print a markdown table (for pull requests)')
+    .action((models: string[], _o, cmd: Command) => run(import('./commands/compare.js').then((m) => m.compareCommand(models, globals(cmd) as never))));
+
+  program
+    .command('gpus')
+    .description('the GPU catalog: memory as the runtime reports it, bandwidth, TFLOPS, fp8/fp4 support')
+    .option('--markdown', 'print a markdown table')
+    .action((_o, cmd: Command) => run(import('./commands/gpus.js').then((m) => m.gpusCommand(globals(cmd) as never))));
+
+  program
+    .command('audit')
+    .description('check the figures publications quote (card "claims") against the derivation')
+    .argument('[models...]', 'card ids or files (default: every card)')
+    .option('--strict', 'exit 1 when any claim does not hold')
+    .option('--markdown', 'print a markdown table')
+    .addHelpText('after', `
+Verdicts: holds (within the rounding the quote states), close (within 10%), does not hold,
+not checkable (a unit the tool cannot derive). See README "How claims are judged".
+${EXIT_CODES}`)
+    .action((models: string[], _o, cmd: Command) => run(import('./commands/audit.js').then((m) => m.auditCommand(models, globals(cmd) as never))));
+
+  program
+    .command('import')
+    .description('turn a Hugging Face config.json (or its folder) into a model card')
+    .argument('<config>', 'path to config.json or the model folder holding it')
+    .option('-o, --output <file>', 'write the card here instead of printing it')
+    .option('--force', 'overwrite --output if it exists')
+    .action((config: string, _o, cmd: Command) => run(import('./commands/import.js').then((m) => m.importCommand(config, globals(cmd) as never))));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const userArgs = argv.slice(2);
+  let pending: Promise<number> | undefined;
+  const program = build((p) => {
+    pending = p;
+  });
+  program.exitOverride();
+  const captured: string[] = [];
+  program.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    sub.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
+  }
+  try {
+    await program.parseAsync(argv as string[]);
+    if (pending) process.exitCode = await pending;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      const msg = captured.join(' ').replace(/^error:\s*/i, '') || e.message.replace(/^error:\s*/i, '');
+      fail(msg, 2, userArgs);
+      return;
+    }
+    if (e instanceof UserError) return fail(e.message, e.exitCode, userArgs);
+    if (e instanceof CalcError) return fail(`${e.field}: ${e.message}`, 2, userArgs);
+    if (userArgs.includes('--debug') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    fail(`internal error: ${e instanceof Error ? e.message : String(e)} (run with --debug for details)`, 3, userArgs);
+  }
+}
+
+await main(process.argv);

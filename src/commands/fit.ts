@@ -1,0 +1,209 @@
+// moe-calc fit <model> --gpu <id>: how many GPUs, at which precision, with the per-GPU plan.
+import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
+import { deriveParams } from '../core/params.js';
+import { PRECISIONS, getPrecision, weightBytes, type Precision } from '../core/precision.js';
+import { fitPlan, type FitOptions, type Plan } from '../core/fit.js';
+import { kvDtypeBytes } from '../core/kv.js';
+import { DEFAULT_UTILIZATION, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
+import type { Card, Gpu } from '../cards/schema.js';
+import { UserError } from '../errors.js';
+import { terminalTable, bar } from '../render/table.js';
+import { bytes, int, tokens } from '../render/format.js';
+import { c } from '../render/color.js';
+import { SCHEMA_VERSION, intFlag, numFlag, print, printJson, registryOptions, unitOf, type GlobalOptions } from './common.js';
+
+export interface FitFlags extends GlobalOptions {
+  gpu?: string;
+  precision?: string;
+  count?: string;
+  context?: string;
+  batch?: string;
+  kvPrecision?: string;
+  utilization?: string;
+  gpusPerNode?: string;
+  batchTokens?: string;
+  activationGb?: string;
+  nonTorchGb?: string;
+}
+
+/** Precisions `fit` shows when --precision is not given (the native one is added first). */
+export const DEFAULT_FIT_PRECISIONS = ['bf16', 'fp8', 'int8', 'int4', 'nvfp4', 'q8_0', 'q4_k_m'];
+export const DEFAULT_CONTEXT = 8192;
+
+export interface FitSetup {
+  card: Card;
+  file: string;
+  gpu: Gpu;
+  precisions: Precision[];
+  options: Omit<FitOptions, 'precision'>;
+  kvPrecision: string;
+  explicitContext: boolean;
+}
+
+export function selectPrecisions(card: Card, flag: string | undefined): Precision[] {
+  if (flag === undefined) {
+    const ids = [card.architecture.native_precision, ...DEFAULT_FIT_PRECISIONS];
+    return [...new Set(ids.map((i) => getPrecision(i).id))].map((i) => getPrecision(i));
+  }
+  if (flag.trim().toLowerCase() === 'all') return [...PRECISIONS];
+  return [...new Set(flag.split(',').map((p) => getPrecision(p.trim()).id))].map((i) => getPrecision(i));
+}
+
+/** Parse and check every fit flag against the model and GPU. */
+export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
+  if (!f.gpu) throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
+  const [{ card, file }, catalog] = await Promise.all([resolveModel(model, registryOptions(f)), gpuCatalog(f.gpus)]);
+  const gpu = findGpu(catalog, f.gpu);
+  const a = card.architecture;
+  const context = intFlag('--context', f.context, 1, 100_000_000, true);
+  if (context !== undefined && context > a.max_context) {
+    throw new UserError(`--context: ${int(context)} tokens exceeds ${card.id}'s maximum context of ${int(a.max_context)} tokens`);
+  }
+  const kvPrecision = (f.kvPrecision ?? 'bf16').toLowerCase();
+  const kvBytes = kvDtypeBytes(kvPrecision);
+  const count = intFlag('--count', f.count, 1, 100_000);
+  const act = numFlag('--activation-gb', f.activationGb, 0, 10_000, true);
+  const nonTorch = numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true);
+  const options: Omit<FitOptions, 'precision'> = {
+    kvBytes,
+    context: context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
+    batch: intFlag('--batch', f.batch, 1, 1_000_000) ?? 1,
+    utilization: numFlag('--utilization', f.utilization, 0, 1) ?? DEFAULT_UTILIZATION,
+    gpusPerNode: intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024) ?? gpu.gpus_per_node,
+    batchTokens: intFlag('--batch-tokens', f.batchTokens, 1, 10_000_000),
+    activationBytes: act === undefined ? undefined : Math.round(act * 1e9),
+    nonTorchBytes: nonTorch === undefined ? undefined : Math.round(nonTorch * 1e9),
+    count,
+  };
+  return { card, file, gpu, precisions: selectPrecisions(card, f.precision), options, kvPrecision, explicitContext: context !== undefined };
+}
+
+export function planAll(s: FitSetup): { precision: Precision; plan: Plan | undefined }[] {
+  const d = deriveParams(s.card);
+  return s.precisions.map((precision) => ({ precision, plan: fitPlan(s.card, d, s.gpu, { ...s.options, precision }) }));
+}
+
+function planJson(p: Plan) {
+  return {
+    precision: p.precision,
+    gpuCount: p.gpuCount,
+    tensorParallel: p.tensorParallel,
+    pipelineParallel: p.pipelineParallel,
+    fits: p.fits,
+    perGpu: p.perGpu,
+    stages: p.stages,
+    maxContext: p.maxContext,
+    maxContextIsModelLimit: p.maxContextIsModelLimit,
+    maxConcurrency: p.maxConcurrency,
+    shortfallBytes: p.shortfallBytes,
+  };
+}
+
+export function assumptionsOf(s: FitSetup) {
+  const o = s.options;
+  return {
+    context: o.context,
+    batch: o.batch,
+    kvPrecision: s.kvPrecision,
+    utilization: o.utilization,
+    gpusPerNode: o.gpusPerNode,
+    batchTokens: o.batchTokens ?? defaultBatchTokens(s.gpu.memory_bytes),
+    activationBytes: o.activationBytes ?? 'batchTokens x (4 x vocab + 4 x ffn / TP + 8 x hidden)',
+    nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1), multiGpu: defaultNonTorchBytes(2) },
+    usableFraction: s.gpu.usable_fraction,
+    cudaGraphs: 'not modelled (vLLM measures -0.9 to +1.0 GiB)',
+  };
+}
+
+function layout(p: Plan): string {
+  return p.pipelineParallel > 1 ? `TP${p.tensorParallel} x PP${p.pipelineParallel}` : `TP${p.tensorParallel}`;
+}
+
+export async function fitCommand(model: string, f: FitFlags): Promise<number> {
+  const s = await fitSetup(model, f);
+  const results = planAll(s);
+  const a = s.card.architecture;
+  const fits = results.some((r) => r.plan?.fits);
+  const d = deriveParams(s.card);
+  if (f.json) {
+    printJson({
+      schemaVersion: SCHEMA_VERSION,
+      model: { id: s.card.id, name: s.card.name, file: s.file, totalParams: d.total, activeParams: d.active },
+      gpu: { id: s.gpu.id, name: s.gpu.name, memoryBytes: s.gpu.memory_bytes, usableFraction: s.gpu.usable_fraction },
+      fits,
+      count: s.options.count ?? null,
+      plans: results.map(({ precision, plan }) =>
+        plan
+          ? { ...planJson(plan), weightsTotalBytes: weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0).total }
+          : { precision: precision.id, fits: false, gpuCount: null, reason: s.options.count ? `no allowed layout of ${s.options.count} GPUs` : 'does not fit within the search limit' },
+      ),
+      assumptions: assumptionsOf(s),
+    });
+    return s.options.count !== undefined && !fits ? 1 : 0;
+  }
+  const u = unitOf(f);
+  const k = c();
+  const o = s.options;
+  print(k.bold(`${s.card.name} on ${s.gpu.name}`) + ` (${bytes(s.gpu.memory_bytes, u)} each${s.gpu.usable_fraction < 1 ? `, ${Math.round(s.gpu.usable_fraction * 100)}% usable by the GPU` : ''})`);
+  print(
+    `context ${int(o.context)} tokens x batch ${o.batch}${s.explicitContext ? '' : ' (default; --context to change)'}, KV ${s.kvPrecision}, utilization ${o.utilization}, ` +
+      `activation peak for ${int(o.batchTokens ?? defaultBatchTokens(s.gpu.memory_bytes))} batched tokens, up to ${o.gpusPerNode} GPUs per TP group` +
+      (o.count ? `; checking exactly ${o.count} GPUs` : ''),
+  );
+  print('');
+  const rows = results.map(({ precision, plan }) => {
+    const w = weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0).total;
+    if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-'];
+    const pg = plan.perGpu;
+    const status = plan.fits ? k.green('fits') : k.red(`short ${bytes(plan.shortfallBytes, u)}`);
+    return [
+      precision.id,
+      bytes(w, u),
+      String(plan.gpuCount),
+      layout(plan),
+      bytes(pg.weightsBytes, u),
+      bytes(pg.kvBytes, u),
+      bytes(pg.overheadBytes, u),
+      `${bytes(pg.totalBytes, u)} / ${bytes(pg.budgetBytes, u)}`,
+      plan.fits ? tokens(plan.maxContext) + (plan.maxContextIsModelLimit ? '*' : '') : '-',
+      plan.fits ? `${tokens(plan.maxConcurrency)}  ${status}` : status,
+    ];
+  });
+  print(
+    terminalTable({
+      head: ['precision', 'weights (all)', 'GPUs', 'layout', 'weights/GPU', 'KV/GPU', 'overhead/GPU', 'used / budget per GPU', 'max context', `max seqs @${int(o.context)}`],
+      rows,
+      right: [1, 2, 4, 5, 6, 7, 8],
+    }),
+  );
+  print(`* the model's own maximum context. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
+  const chosen = results.find((r) => r.precision.id === (f.precision ? results[0]!.precision.id : getPrecision(a.native_precision).id))?.plan ?? results.find((r) => r.plan?.fits)?.plan;
+  if (chosen) {
+    print('');
+    print(k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) + '   (# weights, k KV cache, o overhead, . free)');
+    const gpusPerStage = chosen.tensorParallel;
+    const lines: string[] = [];
+    chosen.stages.forEach((st, si) => {
+      const label = (g: number) => `GPU ${String(g).padStart(2)}`;
+      const b = bar([{ value: st.weightsBytes, char: '#' }, { value: st.kvBytes, char: 'k' }, { value: st.overheadBytes, char: 'o' }], st.budgetBytes);
+      const text = `${b}  ${bytes(st.totalBytes, u)} of ${bytes(st.budgetBytes, u)} (weights ${bytes(st.weightsBytes, u)}, KV ${bytes(st.kvBytes, u)}, overhead ${bytes(st.overheadBytes, u)}, free ${bytes(st.freeBytes, u)})`;
+      const first = si * gpusPerStage;
+      if (chosen.gpuCount <= 16) for (let g = 0; g < gpusPerStage; g++) lines.push(`${label(first + g)} ${text}`);
+      else lines.push(`GPUs ${first}-${first + gpusPerStage - 1} (stage ${si + 1}) ${text}`);
+    });
+    for (const l of lines) print(chosen.fits ? l : k.red(l));
+  }
+  print('');
+  const fitting = results.filter((r) => r.plan?.fits).map((r) => `${r.precision.id}: ${r.plan!.gpuCount}`);
+  if (o.count) {
+    const ok = results.filter((r) => r.plan?.fits).map((r) => r.precision.id);
+    print(ok.length ? k.green(`Fits on ${o.count} x ${s.gpu.id} at ${ok.join(', ')}.`) : k.red(`Does not fit on ${o.count} x ${s.gpu.id} at ${results.map((r) => r.precision.id).join(', ')}: short ${bytes(Math.min(...results.map((r) => r.plan?.shortfallBytes ?? Infinity)), u)} per GPU at best.`));
+  } else {
+    print(fitting.length ? `Fewest GPUs per precision: ${fitting.join(', ')}.` : k.red('No plan fits within the search limit.'));
+  }
+  for (const { precision } of results) {
+    if (precision.needs === 'fp8' && !s.gpu.native_fp8) print(k.yellow(`note: ${s.gpu.id} has no native fp8; engines run ${precision.id} weights weight-only (fp8 Marlin in vLLM): same weight memory, slower matmuls.`));
+    if (precision.needs === 'fp4' && !s.gpu.native_fp4) print(k.yellow(`note: ${s.gpu.id} has no native fp4; ${precision.id} weights run through a fallback kernel whose layout may differ.`));
+  }
+  return o.count !== undefined && !fits ? 1 : 0;
+}

@@ -1,0 +1,1 @@
+export async function importCommand(): Promise<number> { throw new Error("wip"); }

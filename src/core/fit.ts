@@ -1,0 +1,242 @@
+// GPU fit: the fewest GPUs of one kind that hold weights + KV cache + runtime overhead, under the
+// parallelism rules serving engines enforce. Pure: no I/O.
+//
+// Rules (vLLM verify_with_parallel_config and model code; SGLang has equivalents):
+// - the tensor-parallel degree (TP) divides the attention heads;
+// - GQA: TP divides kv_heads when TP <= kv_heads, else kv_heads divides TP (heads replicated);
+// - block/group-quantised weights: every FFN width split by TP stays a multiple of the block (128);
+// - a TP group stays inside one node (--gpus-per-node); beyond it, pipeline stages (PP) split layers.
+// Memory per GPU = weights of its stage / TP (norms, routers and MLA down-projections replicated)
+//   + KV of its stage's layers + activation peak + non-torch memory, within memory x utilization.
+import type { Card, Gpu } from '../cards/schema.js';
+import type { ParamDerivation } from './params.js';
+import { FORMATS, type Precision } from './precision.js';
+import { kvBytesFor, kvLayout, maxContextFor, type KvLayout } from './kv.js';
+import { activationBytes, defaultBatchTokens, defaultNonTorchBytes } from './overhead.js';
+
+export interface FitOptions {
+  precision: Precision;
+  /** bytes per KV element */
+  kvBytes: number;
+  context: number;
+  batch: number;
+  utilization: number;
+  gpusPerNode: number;
+  /** override the per-GPU non-torch memory (default: by GPU count, see overhead.ts) */
+  nonTorchBytes?: number;
+  /** tokens in the profiling / prefill batch that sets the activation peak (default: by GPU memory) */
+  batchTokens?: number;
+  /** override the activation peak per GPU */
+  activationBytes?: number;
+  /** check exactly this many GPUs instead of searching for the fewest */
+  count?: number;
+  /** stop searching past this many GPUs */
+  maxGpus?: number;
+}
+
+export interface PerGpu {
+  weightsBytes: number;
+  kvBytes: number;
+  activationBytes: number;
+  nonTorchBytes: number;
+  overheadBytes: number;
+  totalBytes: number;
+  /** memory the GPU has (x its usable fraction for unified memory) */
+  capacityBytes: number;
+  /** capacity x utilization: what the engine may use */
+  budgetBytes: number;
+  freeBytes: number;
+}
+
+export interface Plan {
+  precision: string;
+  gpuCount: number;
+  tensorParallel: number;
+  pipelineParallel: number;
+  fits: boolean;
+  /** the most loaded GPU (the worst pipeline stage) */
+  perGpu: PerGpu;
+  /** one entry per pipeline stage; the TP ranks of a stage hold the same amounts */
+  stages: PerGpu[];
+  /** longest context for --batch sequences (capped at the model's maximum) */
+  maxContext: number;
+  maxContextIsModelLimit: boolean;
+  /** most sequences of --context tokens at once */
+  maxConcurrency: number;
+  /** bytes missing on the worst GPU when it does not fit */
+  shortfallBytes: number;
+  notes: string[];
+}
+
+export interface LayerBytes {
+  /** per decoder layer: bytes split across TP ranks, and bytes every rank holds */
+  sharded: number[];
+  replicated: number[];
+  embed: number;
+  head: number;
+}
+
+const REPLICATED_ROLES = new Set(['router', 'attn_q_a', 'attn_kv_a', 'vector']);
+
+const cache = new WeakMap<ParamDerivation, Map<string, LayerBytes>>();
+
+/** Bytes per layer under a precision, split into TP-sharded and replicated parts (cached). */
+export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number, p: Precision): LayerBytes {
+  let m = cache.get(d);
+  if (!m) cache.set(d, (m = new Map()));
+  const hit = m.get(p.id);
+  if (hit) return hit;
+  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), embed: 0, head: 0 };
+  for (const t of d.tensors) {
+    const b = (t.params * FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw) / 8;
+    if (t.layer < 0) {
+      if (t.role === 'embed') lb.embed += b;
+      else lb.head += b; // LM head and final norm live with the last stage
+    } else if (REPLICATED_ROLES.has(t.role)) lb.replicated[t.layer]! += b;
+    else lb.sharded[t.layer]! += b;
+  }
+  m.set(p.id, lb);
+  return lb;
+}
+
+/** Why a TP degree is not allowed, or null when it is. */
+export function tpRejection(card: Card, tp: number, p: Precision): string | null {
+  const a = card.architecture;
+  const at = a.attention;
+  if (at.heads % tp !== 0) return `TP ${tp} does not divide ${at.heads} attention heads`;
+  if (at.type === 'gqa') {
+    if (tp <= at.kv_heads && at.kv_heads % tp !== 0) return `TP ${tp} does not divide ${at.kv_heads} KV heads`;
+    if (tp > at.kv_heads && tp % at.kv_heads !== 0) return `${at.kv_heads} KV heads do not divide TP ${tp}`;
+  }
+  if (p.tpAlign) {
+    const widths = [a.mlp.dense_ffn, a.moe?.expert_ffn, a.moe?.shared_experts?.ffn, a.moe?.dense_residual_ffn].filter((w): w is number => w !== undefined);
+    for (const w of widths) {
+      if (w % tp !== 0 || (w / tp) % p.tpAlign !== 0) return `FFN width ${w} / TP ${tp} is not a multiple of the ${p.tpAlign}-wide quantisation block`;
+    }
+  }
+  return null;
+}
+
+interface StageEval {
+  perGpu: PerGpu;
+  kv: KvLayout;
+  fixed: number;
+}
+
+function stageLayers(L: number, pp: number, s: number): number[] {
+  const from = Math.floor((s * L) / pp);
+  const to = Math.floor(((s + 1) * L) / pp);
+  return Array.from({ length: to - from }, (_, k) => from + k);
+}
+
+export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number): Plan {
+  const a = card.architecture;
+  const L = a.num_layers;
+  const lb = layerBytes(d, L, a.moe?.experts ?? 0, o.precision);
+  const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
+  const budget = Math.floor(capacity * o.utilization);
+  const n = tp * pp;
+  const nonTorch = o.nonTorchBytes ?? defaultNonTorchBytes(n);
+  const act = Math.ceil(o.activationBytes ?? activationBytes(a, o.batchTokens ?? defaultBatchTokens(gpu.memory_bytes), tp));
+  let worst: StageEval | undefined;
+  const stages: PerGpu[] = [];
+  let minContext = Number.POSITIVE_INFINITY;
+  let minConcurrency = Number.POSITIVE_INFINITY;
+  for (let s = 0; s < pp; s++) {
+    const layers = stageLayers(L, pp, s);
+    let w = 0;
+    for (const i of layers) w += lb.sharded[i]! / tp + lb.replicated[i]!;
+    if (s === 0) w += lb.embed / tp;
+    if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
+    const weights = Math.ceil(w);
+    const kv = kvLayout(a, o.kvBytes, tp, layers);
+    const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
+    const total = weights + kvB + act + nonTorch;
+    const perGpu: PerGpu = {
+      weightsBytes: weights,
+      kvBytes: kvB,
+      activationBytes: act,
+      nonTorchBytes: nonTorch,
+      overheadBytes: act + nonTorch,
+      totalBytes: total,
+      capacityBytes: capacity,
+      budgetBytes: budget,
+      freeBytes: budget - total,
+    };
+    stages.push(perGpu);
+    const fixed = weights + act + nonTorch;
+    const free = budget - fixed;
+    minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
+    const perSeq = kvBytesFor(kv, o.context, 1);
+    minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
+    if (!worst || perGpu.totalBytes > worst.perGpu.totalBytes) worst = { perGpu, kv, fixed };
+  }
+  const pg = worst!.perGpu;
+  const maxContext = Math.min(minContext, a.max_context);
+  const fits = pg.totalBytes <= budget;
+  return {
+    precision: o.precision.id,
+    gpuCount: n,
+    tensorParallel: tp,
+    pipelineParallel: pp,
+    fits,
+    perGpu: pg,
+    stages,
+    maxContext: Math.max(0, maxContext),
+    maxContextIsModelLimit: minContext >= a.max_context,
+    maxConcurrency: Number.isFinite(minConcurrency) ? Math.max(0, minConcurrency) : Number.MAX_SAFE_INTEGER,
+    shortfallBytes: Math.max(0, pg.totalBytes - budget),
+    notes: [],
+  };
+}
+
+/** Layouts of exactly n GPUs that the rules allow, most TP first. */
+export function layoutsFor(card: Card, n: number, o: FitOptions): { tp: number; pp: number }[] {
+  const out: { tp: number; pp: number }[] = [];
+  const maxTp = Math.min(n, o.gpusPerNode);
+  for (let tp = maxTp; tp >= 1; tp--) {
+    if (n % tp !== 0) continue;
+    const pp = n / tp;
+    if (pp > card.architecture.num_layers) continue;
+    if (tpRejection(card, tp, o.precision)) continue;
+    out.push({ tp, pp });
+  }
+  return out;
+}
+
+function better(x: Plan, y: Plan | undefined): boolean {
+  if (!y) return true;
+  if (x.fits !== y.fits) return x.fits;
+  return x.perGpu.totalBytes < y.perGpu.totalBytes;
+}
+
+/** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. */
+export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
+  let best: Plan | undefined;
+  for (const { tp, pp } of layoutsFor(card, n, o)) {
+    const p = evaluateLayout(card, d, gpu, o, tp, pp);
+    if (better(p, best)) best = p;
+  }
+  return best;
+}
+
+/** The fewest GPUs that fit (or the check of --count GPUs). Undefined when nothing up to maxGpus fits. */
+export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
+  if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
+  const a = card.architecture;
+  const lb = layerBytes(d, a.num_layers, a.moe?.experts ?? 0, o.precision);
+  let totalWeights = lb.embed + lb.head;
+  for (let i = 0; i < a.num_layers; i++) totalWeights += lb.sharded[i]! + lb.replicated[i]!;
+  const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
+  const start = Math.max(1, Math.floor(totalWeights / budget));
+  const maxGpus = o.maxGpus ?? 4096;
+  let last: Plan | undefined;
+  for (let n = start; n <= maxGpus; n++) {
+    const p = planForCount(card, d, gpu, o, n);
+    if (p) {
+      last = p;
+      if (p.fits) return p;
+    }
+  }
+  return last && last.fits ? last : undefined;
+}

@@ -1,0 +1,213 @@
+// Weight formats (bits per weight) and precision recipes (which format each tensor gets).
+// Pure: no I/O. One table per fact; each constant names its source.
+import type { Role, TensorCount, Component } from './params.js';
+import { CalcError } from './errors.js';
+
+export interface Format {
+  /** effective bits per weight, scales and zero points included */
+  bpw: number;
+  /** where the figure comes from */
+  source: string;
+}
+
+// Block layouts from ggml-org/llama.cpp ggml/src/ggml-common.h (block bytes x 8 / block elements).
+// Others as noted. bpw of block formats is exact; per-tensor scales are negligible and left out.
+export const FORMATS = {
+  f32: { bpw: 32, source: 'IEEE binary32' },
+  bf16: { bpw: 16, source: 'bfloat16' },
+  f16: { bpw: 16, source: 'IEEE binary16' },
+  // one fp32 scale per tensor: negligible
+  fp8: { bpw: 8, source: 'fp8 e4m3 with a per-tensor scale (vLLM fp8)' },
+  // DeepSeek-V3 README_WEIGHTS.md: e4m3 weights, one fp32 weight_scale_inv per 128x128 block
+  fp8_block: { bpw: 8 + 32 / (128 * 128), source: 'deepseek-ai/DeepSeek-V3 README_WEIGHTS.md: fp8 e4m3, fp32 scale per 128x128 block' },
+  // W8A8 with an fp32 scale per output channel; 32/4096 assumes ~4096 inputs per row (0.1% effect)
+  int8: { bpw: 8 + 32 / 4096, source: 'int8 weights, fp32 scale per output channel' },
+  // vLLM awq.py: 4-bit qweight, 4-bit zero and fp16 scale per group of 128: 4 + 20/128
+  int4_g128: { bpw: 4 + (16 + 4) / 128, source: 'vllm awq.py layout: int4 + fp16 scale + int4 zero per 128 weights' },
+  // ggml-common.h block_mxfp4: 32 e2m1 values in 16 B + 1 B e8m0 scale
+  mxfp4: { bpw: 4.25, source: 'OCP MXFP4: 17 bytes per 32 weights (ggml-common.h block_mxfp4)' },
+  // NVIDIA NVFP4: e2m1 + one fp8 e4m3 scale per 16 weights: (16x4+8)/16
+  nvfp4: { bpw: 4.5, source: 'NVIDIA NVFP4: fp8 scale per 16 e2m1 weights' },
+  q8_0: { bpw: 8.5, source: 'ggml block_q8_0: 34 B / 32' },
+  q6_k: { bpw: 6.5625, source: 'ggml block_q6_K: 210 B / 256' },
+  q5_k: { bpw: 5.5, source: 'ggml block_q5_K: 176 B / 256' },
+  q5_0: { bpw: 5.5, source: 'ggml block_q5_0: 22 B / 32' },
+  q4_k: { bpw: 4.5, source: 'ggml block_q4_K: 144 B / 256' },
+  q4_0: { bpw: 4.5, source: 'ggml block_q4_0: 18 B / 32' },
+  iq4_nl: { bpw: 4.5, source: 'ggml block_iq4_nl: 18 B / 32' },
+  iq4_xs: { bpw: 4.25, source: 'ggml block_iq4_xs: 136 B / 256' },
+  q3_k: { bpw: 3.4375, source: 'ggml block_q3_K: 110 B / 256' },
+  iq3_s: { bpw: 3.4375, source: 'ggml block_iq3_s: 110 B / 256' },
+  iq3_xxs: { bpw: 3.0625, source: 'ggml block_iq3_xxs: 98 B / 256' },
+  q2_k: { bpw: 2.625, source: 'ggml block_q2_K: 84 B / 256' },
+  iq2_xxs: { bpw: 2.0625, source: 'ggml block_iq2_xxs: 66 B / 256' },
+  iq1_s: { bpw: 1.5625, source: 'ggml block_iq1_s: 50 B / 256' },
+} as const satisfies Record<string, Format>;
+
+export type FormatId = keyof typeof FORMATS;
+
+/** Context a recipe sees for one tensor. */
+export interface TensorContext {
+  tensor: TensorCount;
+  nLayers: number;
+  nExperts: number;
+}
+
+export interface Precision {
+  id: string;
+  aliases: readonly string[];
+  description: string;
+  /** the format of one tensor */
+  formatOf(ctx: TensorContext): FormatId;
+  /** partitions of these widths must be multiples of this under tensor parallelism (block / group quantisation) */
+  tpAlign?: number;
+  /** true when the GPU needs native fp8 / fp4 support to run it as stored */
+  needs?: 'fp8' | 'fp4';
+  /** GGUF file: weights only run in llama.cpp-family engines */
+  gguf?: boolean;
+}
+
+const LINEAR_ROLES: ReadonlySet<Role> = new Set<Role>([
+  'attn_q', 'attn_k', 'attn_v', 'attn_o', 'attn_q_a', 'attn_q_b', 'attn_kv_a', 'attn_kv_b',
+  'ffn_gate_up', 'ffn_down', 'ffn_gate_up_exps', 'ffn_down_exps', 'ffn_gate_up_shexp', 'ffn_down_shexp',
+  'ssm_in', 'ssm_x', 'ssm_dt', 'ssm_out',
+]);
+const EXPERT_ROLES: ReadonlySet<Role> = new Set<Role>(['ffn_gate_up_exps', 'ffn_down_exps']);
+
+/** Engine-quantised recipe: linear layers in `fmt`; embeddings, LM head, routers and vectors in bf16
+ *  (vLLM's fp8/int8/AWQ/NVFP4 paths leave embeddings, lm_head and the router gate unquantised;
+ *  DeepSeek-V3's fp8 checkpoint does the same: README_WEIGHTS.md). */
+function linearIn(fmt: FormatId) {
+  return ({ tensor }: TensorContext): FormatId => (tensor.matrix && LINEAR_ROLES.has(tensor.role) ? fmt : 'bf16');
+}
+
+// --- llama.cpp file types ----------------------------------------------------------------------
+// Rules from ggml-org/llama.cpp src/llama-quant.cpp (llama_tensor_get_type, commit 007dbbf3):
+// 1-D tensors, norms and the MoE router (ffn_gate_inp) are never quantised (kept f32);
+// output.weight is Q6_K (Q8_0 for Q8_0 and MXFP4_MOE files, Q5_K for IQ1/IQ2 types);
+// attn_v / attn_kv_b and ffn_down get Q6_K on "use_more_bits" layers in Q4_K_M and Q5_K_M;
+// models with 8 experts keep attn_k and attn_v in Q8_0 and attn_output in Q5_K below Q5.
+
+/** llama-quant.cpp use_more_bits: first and last eighth of layers and every third in between. */
+export function useMoreBits(i: number, n: number): boolean {
+  return i < n / 8 || i >= (7 * n) / 8 || (i - Math.floor(n / 8)) % 3 === 2;
+}
+
+type Ftype = 'Q8_0' | 'Q6_K' | 'Q5_K_M' | 'Q5_K_S' | 'Q4_K_M' | 'Q4_K_S' | 'Q4_0' | 'IQ4_XS' | 'Q3_K_M' | 'Q3_K_S' | 'Q2_K' | 'IQ2_XXS' | 'IQ1_S' | 'MXFP4_MOE';
+
+const FTYPE_BASE: Record<Ftype, FormatId> = {
+  Q8_0: 'q8_0', Q6_K: 'q6_k', Q5_K_M: 'q5_k', Q5_K_S: 'q5_k', Q4_K_M: 'q4_k', Q4_K_S: 'q4_k', Q4_0: 'q4_0',
+  IQ4_XS: 'iq4_xs', Q3_K_M: 'q3_k', Q3_K_S: 'q3_k', Q2_K: 'q2_k', IQ2_XXS: 'iq2_xxs', IQ1_S: 'iq1_s', MXFP4_MOE: 'mxfp4',
+};
+
+function ggufFormat(ftype: Ftype, { tensor, nLayers, nExperts }: TensorContext): FormatId {
+  const base = FTYPE_BASE[ftype];
+  const r = tensor.role;
+  if (!tensor.matrix || r === 'router' || r === 'vector' || r === 'ssm_conv') return 'f32';
+  const i = tensor.layer;
+  const low = ftype === 'IQ2_XXS' || ftype === 'IQ1_S';
+  if (ftype === 'MXFP4_MOE') return EXPERT_ROLES.has(r) ? 'mxfp4' : 'q8_0';
+  if (r === 'output') return ftype === 'Q8_0' ? 'q8_0' : low ? 'q5_k' : 'q6_k';
+  if (r === 'embed') return low ? 'q2_k' : base;
+  const moreBits = useMoreBits(i, nLayers);
+  if (r === 'attn_v' || r === 'attn_kv_b') {
+    if (nExperts === 8) return 'q8_0';
+    if ((ftype === 'Q4_K_M' || ftype === 'Q5_K_M') && moreBits) return 'q6_k';
+    if (ftype === 'Q3_K_M') return i < 2 ? 'q5_k' : 'q4_k';
+    if (ftype === 'Q2_K') return 'q3_k';
+    return base;
+  }
+  if (r === 'attn_k' && nExperts === 8) return 'q8_0';
+  if (r === 'attn_o' && nExperts === 8) {
+    if (['Q2_K', 'Q3_K_M', 'Q3_K_S', 'Q4_K_M', 'Q4_K_S', 'IQ4_XS'].includes(ftype)) return 'q5_k';
+  }
+  if (r === 'ffn_down' || r === 'ffn_down_exps' || r === 'ffn_down_shexp') {
+    if ((ftype === 'Q4_K_M' || ftype === 'Q5_K_M') && moreBits) return 'q6_k';
+    if (ftype === 'Q4_K_S' && i < nLayers / 8) return 'q5_k';
+    if (ftype === 'Q3_K_M') return i < nLayers / 16 ? 'q5_k' : 'q4_k';
+    if (ftype === 'Q2_K') return 'q3_k';
+  }
+  return base;
+}
+
+function gguf(id: string, ftype: Ftype, description: string): Precision {
+  return { id, aliases: [ftype.toLowerCase().replace('_', '-')], description, formatOf: (ctx) => ggufFormat(ftype, ctx), gguf: true };
+}
+
+const uniform = (fmt: FormatId) => () => fmt;
+
+/** Every precision moe-calc knows, in the order tables show them (highest first). */
+export const PRECISIONS: readonly Precision[] = [
+  { id: 'fp32', aliases: ['float32'], description: 'every tensor fp32', formatOf: uniform('f32') },
+  { id: 'bf16', aliases: ['bfloat16'], description: 'every tensor bf16 (how most checkpoints ship)', formatOf: uniform('bf16') },
+  { id: 'fp16', aliases: ['float16', 'half'], description: 'every tensor fp16', formatOf: uniform('f16') },
+  { id: 'fp8', aliases: ['fp8-e4m3', 'w8a8-fp8'], description: 'linear layers fp8 e4m3, per-tensor scale; embeddings, LM head, routers, norms bf16', formatOf: linearIn('fp8'), needs: 'fp8' },
+  { id: 'fp8-block', aliases: ['fp8-128', 'fp8-blockwise'], description: 'linear layers fp8 e4m3 with fp32 scales per 128x128 block (DeepSeek-V3 format); rest bf16', formatOf: linearIn('fp8_block'), tpAlign: 128, needs: 'fp8' },
+  { id: 'int8', aliases: ['w8a8', 'int8-channel'], description: 'linear layers int8 with per-channel fp32 scales; rest bf16', formatOf: linearIn('int8') },
+  { id: 'int4', aliases: ['awq', 'gptq', 'int4-g128', 'w4a16'], description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16', formatOf: linearIn('int4_g128'), tpAlign: 128 },
+  { id: 'mxfp4', aliases: ['mxfp4-moe'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4' },
+  { id: 'nvfp4', aliases: ['fp4'], description: 'linear layers NVFP4 (4.5 bpw); rest bf16', formatOf: linearIn('nvfp4'), needs: 'fp4' },
+  gguf('q8_0', 'Q8_0', 'GGUF Q8_0 file (output Q8_0, norms and router f32)'),
+  gguf('q6_k', 'Q6_K', 'GGUF Q6_K file'),
+  gguf('q5_k_m', 'Q5_K_M', 'GGUF Q5_K_M mix (Q5_K base, Q6_K on attn_v/ffn_down of use_more_bits layers)'),
+  gguf('q5_k_s', 'Q5_K_S', 'GGUF Q5_K_S file'),
+  gguf('q4_k_m', 'Q4_K_M', 'GGUF Q4_K_M mix (Q4_K base, Q6_K on attn_v/ffn_down of use_more_bits layers, Q6_K output)'),
+  gguf('q4_k_s', 'Q4_K_S', 'GGUF Q4_K_S mix'),
+  gguf('q4_0', 'Q4_0', 'GGUF Q4_0 file (output Q6_K)'),
+  gguf('iq4_xs', 'IQ4_XS', 'GGUF IQ4_XS file'),
+  gguf('q3_k_m', 'Q3_K_M', 'GGUF Q3_K_M mix'),
+  gguf('q3_k_s', 'Q3_K_S', 'GGUF Q3_K_S file'),
+  gguf('q2_k', 'Q2_K', 'GGUF Q2_K mix (ffn_down and attn_v Q3_K)'),
+  gguf('iq2_xxs', 'IQ2_XXS', 'GGUF IQ2_XXS file'),
+  gguf('iq1_s', 'IQ1_S', 'GGUF IQ1_S file'),
+  gguf('mxfp4_moe', 'MXFP4_MOE', 'GGUF MXFP4_MOE file (experts MXFP4, other matrices Q8_0)'),
+];
+
+export const PRECISION_IDS: readonly string[] = PRECISIONS.map((p) => p.id);
+
+export function normalisePrecisionName(s: string): string {
+  return s.trim().toLowerCase().replace(/_/g, '-');
+}
+
+/** Look up a precision by id or alias (case-insensitive, "_" and "-" alike); undefined if unknown. */
+export function findPrecision(name: string): Precision | undefined {
+  const n = normalisePrecisionName(name);
+  return PRECISIONS.find((p) => normalisePrecisionName(p.id) === n || p.aliases.some((a) => normalisePrecisionName(a) === n));
+}
+
+export function getPrecision(name: string, field = '--precision'): Precision {
+  const p = findPrecision(name);
+  if (!p) throw new CalcError(field, `unknown precision "${name}"`);
+  return p;
+}
+
+export interface WeightBytes {
+  total: number;
+  byComponent: Record<Component, number>;
+  /** bytes per decoder layer (index -1 holds embeddings, head and final norm) */
+  byLayer: Map<number, number>;
+  /** bytes of the routed experts per MoE layer */
+  routedByLayer: Map<number, number>;
+  /** average bits per weight over all parameters */
+  bpw: number;
+}
+
+/** Bytes of every tensor under a precision. Fractional bytes are summed, then rounded up once. */
+export function weightBytes(tensors: readonly TensorCount[], precision: Precision, nLayers: number, nExperts: number): WeightBytes {
+  const byComponent = {} as Record<Component, number>;
+  const byLayer = new Map<number, number>();
+  const routedByLayer = new Map<number, number>();
+  let bits = 0;
+  let params = 0;
+  for (const tensor of tensors) {
+    const fmt = FORMATS[precision.formatOf({ tensor, nLayers, nExperts })];
+    const b = (tensor.params * fmt.bpw) / 8;
+    bits += tensor.params * fmt.bpw;
+    params += tensor.params;
+    byComponent[tensor.component] = (byComponent[tensor.component] ?? 0) + b;
+    byLayer.set(tensor.layer, (byLayer.get(tensor.layer) ?? 0) + b);
+    if (tensor.component === 'routedExperts') routedByLayer.set(tensor.layer, (routedByLayer.get(tensor.layer) ?? 0) + b);
+  }
+  for (const k of Object.keys(byComponent) as Component[]) byComponent[k] = Math.ceil(byComponent[k]);
+  return { total: Math.ceil(bits / 8), byComponent, byLayer, routedByLayer, bpw: params > 0 ? bits / params : 0 };
+}

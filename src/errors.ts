@@ -1,0 +1,49 @@
+// One error type for everything a user can fix: a message for people and an exit code for scripts.
+// Exit codes (README "Exit codes"): 0 success / fits, 1 a valid question answered "no"
+// (does not fit, a claim does not hold under --strict), 2 bad input or usage.
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  const m = a.length;
+  const n = b.length;
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[n]!;
+}
+
+/** The closest candidate, when close enough to be a likely typo. */
+export function suggest(input: string, candidates: readonly string[]): string | undefined {
+  const s = input.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const lc = c.toLowerCase();
+    const d = lc.startsWith(s) || s.startsWith(lc) ? Math.min(editDistance(s, lc), 1.5) : editDistance(s, lc);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  const limit = Math.max(2, Math.floor(s.length / 3));
+  return best !== undefined && bestD <= limit ? best : undefined;
+}
+
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const s = suggest(input, candidates);
+  return s ? `; did you mean ${s}?` : '';
+}
