@@ -21,6 +21,8 @@ export interface ResolvedCard {
   /** where it came from: "models/grok-2.yaml" (built-in), a user path, or a config.json path */
   file: string;
   origin: 'builtin' | 'user' | 'config';
+  /** for a config.json: how model.safetensors.index.json beside it compares */
+  crossCheck?: string;
 }
 
 export interface RegistryOptions {
@@ -84,7 +86,7 @@ async function resolvePath(p: string): Promise<ResolvedCard> {
   if (extname(path).toLowerCase() === '.json') {
     const { importConfigFile } = await import('./import-hf.js');
     const r = importConfigFile(path);
-    return { card: r.card, file: path, origin: 'config' };
+    return { card: r.card, file: path, origin: 'config', ...(r.crossCheck ? { crossCheck: r.crossCheck.note } : {}) };
   }
   const { loadCardFile } = await import('./load.js');
   return { card: loadCardFile(path), file: path, origin: 'user' };

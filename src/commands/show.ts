@@ -22,7 +22,7 @@ const LABELS: Record<Component, string> = {
 };
 
 export async function showCommand(model: string, o: GlobalOptions): Promise<number> {
-  const { card, file, origin } = await resolveModel(model, registryOptions(o));
+  const { card, file, origin, crossCheck } = await resolveModel(model, registryOptions(o));
   const a = card.architecture;
   const d = deriveParams(card);
   const native = getPrecision(a.native_precision, 'architecture.native_precision');
@@ -34,7 +34,8 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
   if (o.json) {
     printJson({
       schemaVersion: SCHEMA_VERSION,
-      model: { id: card.id, name: card.name, organisation: card.organisation, released: card.released, licence: card.licence, hfRepo: card.hf_repo ?? null, file, origin },
+      model: { id: card.id, name: card.name, organisation: card.organisation, released: card.released ?? null, licence: card.licence ?? null, hfRepo: card.hf_repo ?? null, file, origin },
+      crossCheck: crossCheck ?? null,
       params: {
         total: d.total,
         active: d.active,
@@ -59,7 +60,7 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
   }
   const u = unitOf(o);
   const k = c();
-  print(k.bold(`${card.name}`) + `  (${card.id}, ${card.organisation}, ${card.released}, ${card.licence})`);
+  print(k.bold(`${card.name}`) + `  (${[card.id, card.organisation, card.released, card.licence].filter(Boolean).join(', ')})`);
   print(`card: ${file}${card.hf_repo ? `   checkpoint: ${card.hf_repo}` : ''}`);
   print('');
   const rows = COMPONENTS.filter((comp) => d.breakdown[comp] > 0).map((comp) => [LABELS[comp], int(d.breakdown[comp]), pct(d.breakdown[comp] / d.total), explain[comp]]);
@@ -84,6 +85,7 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
     : `${smallBytes(kv.full, u)} per token (${int(kv.full)} bytes)`;
   print(`KV cache at bf16:  ${kvLine}${kv.statePerSequence ? ` + ${smallBytes(kv.statePerSequence, u)} Mamba state per sequence` : ''}`);
   print(`max context: ${int(a.max_context)} tokens`);
+  if (crossCheck) print(`checkpoint: ${crossCheck}`);
   print('');
   print(k.bold('sources'));
   for (const s of card.sources) print(`  - ${s.url}\n    ${s.supports}`);
