@@ -93,11 +93,13 @@ function headDim(c: Cfg, h: number, heads: number, def?: number): number {
   return h / heads;
 }
 
+/** The dimensions every real config states are required (a default here would be a guess);
+ *  secondary keys take the config class's default as transformers does. */
 function baseDims(c: Cfg, d: { vocab: number; hidden: number; layers: number; heads: number; kv?: number; ctx?: number }) {
-  const vocab = c.int('vocab_size', d.vocab);
-  const hidden = c.int('hidden_size', d.hidden);
-  const layers = c.int('num_hidden_layers', d.layers);
-  const heads = c.int('num_attention_heads', d.heads);
+  const vocab = c.int('vocab_size');
+  const hidden = c.int('hidden_size');
+  const layers = c.int('num_hidden_layers');
+  const heads = c.int('num_attention_heads');
   const kv = c.int('num_key_value_heads', d.kv ?? heads);
   const ctx = c.int('max_position_embeddings', d.ctx ?? 4096);
   return { vocab, hidden, layers, heads, kv, ctx };
@@ -307,12 +309,12 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'dbrx': {
       const attn = c.obj('attn_config');
       const ffn = c.obj('ffn_config');
-      const hidden = c.int('d_model', 2048);
-      const heads = c.int('n_heads', 16);
+      const hidden = c.int('d_model');
+      const heads = c.int('n_heads');
       if (hidden % heads !== 0) throw new UserError(`${c.file}: n_heads: ${heads} does not divide d_model ${hidden}`);
       return {
         a: arch({
-          vocab_size: c.int('vocab_size', 32000), hidden_size: hidden, num_layers: c.int('n_layers', 24), tie_embeddings: c.bool('tie_word_embeddings', false), max_context: c.int('max_seq_len', 2048),
+          vocab_size: c.int('vocab_size'), hidden_size: hidden, num_layers: c.int('n_layers'), tie_embeddings: c.bool('tie_word_embeddings', false), max_context: c.int('max_seq_len', 2048),
           attention: { type: 'gqa', heads, kv_heads: attn.int('kv_n_heads', 1), head_dim: hidden / heads },
           mlp: { gated: true },
           moe: { experts: ffn.int('moe_num_experts', 4), top_k: ffn.int('moe_top_k', 1), expert_ffn: ffn.int('ffn_hidden_size', 3584), layers: 'all' },
