@@ -1,10 +1,20 @@
 // The moe-calc command line: flags -> typed options -> command functions. No arithmetic here.
+import { writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { UserError } from './errors.js';
-import { CalcError } from './core/errors.js';
+import { isUserError } from './errors.js';
+import { isCalcError } from './core/errors.js';
 import { setColor } from './render/color.js';
 import { PRECISION_IDS } from './core/precision.js';
 import type { GlobalOptions } from './commands/common.js';
+// Commands are bundled into the entry itself (one file to load on the common path); only reading
+// user files (YAML, zod, config import) is split into a chunk loaded on demand.
+import { listCommand } from './commands/list.js';
+import { showCommand } from './commands/show.js';
+import { fitCommand } from './commands/fit.js';
+import { compareCommand } from './commands/compare.js';
+import { gpusCommand } from './commands/gpus.js';
+import { auditCommand } from './commands/audit.js';
+import { importCommand } from './commands/import.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -19,14 +29,17 @@ function wantsJson(argv: readonly string[]): boolean {
 
 function fail(message: string, code: number, argv: readonly string[]): void {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
-  if (wantsJson(argv)) process.stderr.write(JSON.stringify({ error: { message: line, exitCode: code } }) + '\n');
-  else process.stderr.write(`moe-calc: ${line}\n`);
+  try {
+    writeSync(2, wantsJson(argv) ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n' : `moe-calc: ${line}\n`);
+  } catch {
+    // stderr closed: the exit code still tells
+  }
   process.exitCode = code;
 }
 
-function globals(cmd: Command): GlobalOptions {
+async function globals(cmd: Command): Promise<GlobalOptions> {
   const o = cmd.optsWithGlobals() as GlobalOptions;
-  setColor(o.color !== false);
+  await setColor(o.color !== false);
   return o;
 }
 
@@ -55,7 +68,7 @@ ${EXIT_CODES}`);
     .command('list')
     .description('list the known model cards with total/active parameters')
     .option('--markdown', 'print a markdown table')
-    .action((_o, cmd: Command) => run(import('./commands/list.js').then((m) => m.listCommand(globals(cmd) as never))));
+    .action((_o, cmd: Command) => run(globals(cmd).then((o) => listCommand(o as never))));
 
   program
     .command('show')
@@ -67,7 +80,7 @@ Active parameters = everything except routed experts, plus top_k routed experts 
 the definition DeepSeek, Moonshot and OpenAI use.
 
 Example: moe-calc show mixtral-8x7b --json`)
-    .action((model: string, _o, cmd: Command) => run(import('./commands/show.js').then((m) => m.showCommand(model, globals(cmd)))));
+    .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => showCommand(model, o))));
 
   program
     .command('fit')
@@ -96,7 +109,7 @@ Examples:
   moe-calc fit grok-2 --gpu a100-40g
   moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
   moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json`)
-    .action((model: string, _o, cmd: Command) => run(import('./commands/fit.js').then((m) => m.fitCommand(model, globals(cmd) as never))));
+    .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
 
   program
     .command('compare')
@@ -106,13 +119,13 @@ Examples:
     .option('--precision <list>', 'comma-separated precisions (default bf16,fp8,int4,q4_k_m)')
     .option('--context <tokens>', 'context for the GPU count (default 8192)')
     .option('--markdown', 'print a markdown table (for pull requests)')
-    .action((models: string[], _o, cmd: Command) => run(import('./commands/compare.js').then((m) => m.compareCommand(models, globals(cmd) as never))));
+    .action((models: string[], _o, cmd: Command) => run(globals(cmd).then((o) => compareCommand(models, o as never))));
 
   program
     .command('gpus')
     .description('the GPU catalog: memory as the runtime reports it, bandwidth, TFLOPS, fp8/fp4 support')
     .option('--markdown', 'print a markdown table')
-    .action((_o, cmd: Command) => run(import('./commands/gpus.js').then((m) => m.gpusCommand(globals(cmd) as never))));
+    .action((_o, cmd: Command) => run(globals(cmd).then((o) => gpusCommand(o as never))));
 
   program
     .command('audit')
@@ -124,7 +137,7 @@ Examples:
 Verdicts: holds (within the rounding the quote states), close (within 10%), does not hold,
 not checkable (a unit the tool cannot derive). See README "How claims are judged".
 ${EXIT_CODES}`)
-    .action((models: string[], _o, cmd: Command) => run(import('./commands/audit.js').then((m) => m.auditCommand(models, globals(cmd) as never))));
+    .action((models: string[], _o, cmd: Command) => run(globals(cmd).then((o) => auditCommand(models, o as never))));
 
   program
     .command('import')
@@ -132,12 +145,13 @@ ${EXIT_CODES}`)
     .argument('<config>', 'path to config.json or the model folder holding it')
     .option('-o, --output <file>', 'write the card here instead of printing it')
     .option('--force', 'overwrite --output if it exists')
-    .action((config: string, _o, cmd: Command) => run(import('./commands/import.js').then((m) => m.importCommand(config, globals(cmd) as never))));
+    .action((config: string, _o, cmd: Command) => run(globals(cmd).then((o) => importCommand(config, o as never))));
 
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+
   const userArgs = argv.slice(2);
   let pending: Promise<number> | undefined;
   const program = build((p) => {
@@ -163,11 +177,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       fail(msg, 2, userArgs);
       return;
     }
-    if (e instanceof UserError) return fail(e.message, e.exitCode, userArgs);
-    if (e instanceof CalcError) return fail(`${e.field}: ${e.message}`, 2, userArgs);
-    if (userArgs.includes('--debug') && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    if (isUserError(e)) return fail(e.message, e.exitCode, userArgs);
+    if (isCalcError(e)) return fail(`${e.field}: ${e.message}`, 2, userArgs);
+    if (userArgs.includes('--debug') && e instanceof Error) writeSync(2, `${e.stack}\n`);
     fail(`internal error: ${e instanceof Error ? e.message : String(e)} (run with --debug for details)`, 3, userArgs);
   }
 }
 
-await main(process.argv);
+void main(process.argv);

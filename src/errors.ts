@@ -11,6 +11,11 @@ export class UserError extends Error {
   }
 }
 
+/** True for a UserError from this bundle or from the lazily loaded user-file reader (a separate bundle). */
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof Error && e.name === 'UserError' && typeof (e as UserError).exitCode === 'number';
+}
+
 /** Levenshtein distance, for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
   const m = a.length;
@@ -26,9 +31,16 @@ export function editDistance(a: string, b: string): number {
   return prev[n]!;
 }
 
+/** Strip the prefixes and plurals config keys vary in ("num_experts" vs "experts"). */
+function stem(s: string): string {
+  return s.replace(/^(num_|n_)/, '').replace(/s$/, '');
+}
+
 /** The closest candidate, when close enough to be a likely typo. */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
   const s = input.toLowerCase();
+  const stemMatch = candidates.find((c) => c.length > 3 && stem(c.toLowerCase()) === stem(s));
+  if (stemMatch) return stemMatch;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

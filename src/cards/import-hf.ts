@@ -11,6 +11,7 @@ import { readJsonFile, validate, checkCard } from './load.js';
 import { UserError } from '../errors.js';
 import { deriveParams } from '../core/params.js';
 import { getPrecision, weightBytes } from '../core/precision.js';
+import { groupDigits } from '../core/digits.js';
 
 type Json = Record<string, unknown>;
 
@@ -513,8 +514,8 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
   const rel = diff / ts;
   const agrees = Math.abs(rel) < 0.001 || (d.mtp > 0 && Math.abs((ts - withMtp) / ts) < 0.001);
   const note = agrees
-    ? `model.safetensors.index.json total_size ${ts.toLocaleString('en-US')} bytes agrees with the derived ${derived.toLocaleString('en-US')} bytes at ${p.id}${diff !== 0 ? ` (${diff > 0 ? '+' : ''}${diff.toLocaleString('en-US')} bytes)` : ' exactly'}`
-    : `model.safetensors.index.json total_size ${ts.toLocaleString('en-US')} bytes differs from the derived ${derived.toLocaleString('en-US')} bytes at ${p.id} by ${(rel * 100).toFixed(2)}%${d.mtp > 0 ? ' (MTP layers included: ' + withMtp.toLocaleString('en-US') + ')' : ''}`;
+    ? `model.safetensors.index.json total_size ${groupDigits(ts)} bytes agrees with the derived ${groupDigits(derived)} bytes at ${p.id}${diff !== 0 ? ` (${diff > 0 ? '+' : ''}${groupDigits(diff)} bytes)` : ' exactly'}`
+    : `model.safetensors.index.json total_size ${groupDigits(ts)} bytes differs from the derived ${groupDigits(derived)} bytes at ${p.id} by ${(rel * 100).toFixed(2)}%${d.mtp > 0 ? ' (MTP layers included: ' + groupDigits(withMtp) + ')' : ''}`;
   return { totalSize: ts, derivedBytes: derived, agrees, note };
 }
 

@@ -117,6 +117,7 @@ function allSchemaKeys(): string[] {
 }
 
 type Issue = z.core.$ZodIssue;
+const NUMERIC = new Set(['number', 'int', 'bigint']);
 
 function issueMessage(issue: Issue, data: unknown): { path: string; text: string } {
   const path = issue.path.map(String).join('.');
@@ -130,11 +131,11 @@ function issueMessage(issue: Issue, data: unknown): { path: string; text: string
     case 'too_small': {
       const min = issue.minimum;
       const kind = issue.origin === 'array' ? 'a list with at least' : issue.origin === 'string' ? 'text of at least' : 'a number';
-      if (issue.origin === 'number') return { path, text: `expected a number ${issue.inclusive ? '>=' : '>'} ${min}, got ${describe(input)}` };
+      if (NUMERIC.has(String(issue.origin))) return { path, text: `expected a number ${issue.inclusive ? '>=' : '>'} ${min}, got ${describe(input)}` };
       return { path, text: `expected ${kind} ${min} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'too_big': {
-      if (issue.origin === 'number') return { path, text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}` };
+      if (NUMERIC.has(String(issue.origin))) return { path, text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}` };
       return { path, text: `expected at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'unrecognized_keys': {
@@ -145,11 +146,9 @@ function issueMessage(issue: Issue, data: unknown): { path: string; text: string
       return { path, text: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(input)}` };
     case 'invalid_union': {
       const nested = issue.errors?.flat() ?? [];
-      if ((issue as { note?: string }).note === 'No matching discriminator' || issue.path.at(-1) === 'attention') {
-        if (input && typeof input === 'object' && !Array.isArray(input)) {
-          const t = (input as Record<string, unknown>).type;
-          if (t !== 'gqa' && t !== 'mla') return { path: path + '.type', text: `expected "gqa" or "mla", got ${describe(t)}` };
-        }
+      // the only discriminated union in the schemas is attention.type
+      if ((issue as { note?: string }).note === 'No matching discriminator') {
+        return { path, text: `expected "gqa" or "mla", got ${describe(input)}` };
       }
       if (nested.length > 0 && issue.path.at(-1) !== 'layers') {
         const inner = issueMessage({ ...nested[0]!, path: [...issue.path, ...nested[0]!.path] } as Issue, data);

@@ -4,15 +4,16 @@ import { delimiter, extname, join } from 'node:path';
 import type { Card, Gpu } from './schema.js';
 import type { BuiltinData } from './builtin-yaml.js';
 import { UserError, didYouMean } from '../errors.js';
+import { userFiles } from './lazy.js';
 
-// Injected by the build as plain, already-validated data; absent when running from source.
-declare const __MOE_CALC_BUILTIN__: BuiltinData | undefined;
+// Injected by the build as the JSON text of the already-validated data; absent when running from source.
+declare const __MOE_CALC_BUILTIN_JSON__: string | undefined;
 
 let builtin: BuiltinData | undefined;
 export async function builtinData(): Promise<BuiltinData> {
   if (builtin) return builtin;
-  if (typeof __MOE_CALC_BUILTIN__ !== 'undefined') return (builtin = __MOE_CALC_BUILTIN__);
-  const { loadBuiltinFromYaml } = await import('./builtin-yaml.js');
+  if (typeof __MOE_CALC_BUILTIN_JSON__ !== 'undefined') return (builtin = JSON.parse(__MOE_CALC_BUILTIN_JSON__) as BuiltinData);
+  const { loadBuiltinFromYaml } = await userFiles();
   return (builtin = loadBuiltinFromYaml());
 }
 
@@ -47,9 +48,12 @@ export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard
   const byId = new Map<string, ResolvedCard>();
   for (const { card, file } of b.cards) byId.set(card.id, { card, file, origin: 'builtin' });
   if (opts.modelDirs && opts.modelDirs.length > 0) {
-    const { cardFilesIn, loadCardFile } = await import('./load.js');
+    const { cardFilesIn, loadCardFile } = await userFiles();
     for (const dir of opts.modelDirs) {
-      for (const f of cardFilesIn(dir)) byId.set(loadCardFile(f).id, { card: loadCardFile(f), file: f, origin: 'user' });
+      for (const f of cardFilesIn(dir)) {
+        const card = loadCardFile(f);
+        byId.set(card.id, { card, file: f, origin: 'user' });
+      }
     }
   }
   return [...byId.values()];
@@ -84,11 +88,11 @@ async function resolvePath(p: string): Promise<ResolvedCard> {
     path = cfg;
   }
   if (extname(path).toLowerCase() === '.json') {
-    const { importConfigFile } = await import('./import-hf.js');
+    const { importConfigFile } = await userFiles();
     const r = importConfigFile(path);
     return { card: r.card, file: path, origin: 'config', ...(r.crossCheck ? { crossCheck: r.crossCheck.note } : {}) };
   }
-  const { loadCardFile } = await import('./load.js');
+  const { loadCardFile } = await userFiles();
   return { card: loadCardFile(path), file: path, origin: 'user' };
 }
 
@@ -96,7 +100,7 @@ async function resolvePath(p: string): Promise<ResolvedCard> {
 export async function gpuCatalog(userFile?: string): Promise<Gpu[]> {
   const b = await builtinData();
   if (!userFile) return b.gpus;
-  const { loadGpuCatalogFile } = await import('./load.js');
+  const { loadGpuCatalogFile } = await userFiles();
   const extra = loadGpuCatalogFile(userFile);
   const ids = new Set(extra.map((g) => g.id));
   return [...b.gpus.filter((g) => !ids.has(g.id)), ...extra];

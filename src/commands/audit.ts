@@ -4,22 +4,23 @@ import { deriveParams } from '../core/params.js';
 import { auditCard, type ClaimResult } from '../core/audit.js';
 import { terminalTable, markdownTable } from '../render/table.js';
 import { c } from '../render/color.js';
-import { SCHEMA_VERSION, print, printJson, registryOptions, type GlobalOptions } from './common.js';
+import { checkOutputFlags, SCHEMA_VERSION, print, printJson, registryOptions, type GlobalOptions } from './common.js';
+import { groupDigits } from '../core/digits.js';
 
 function quoted(r: ClaimResult): string {
   const cl = r.claim;
-  if (cl.unit === 'params') return cl.value >= 1e9 ? `${(cl.value / 1e9).toFixed(cl.value % 1e9 === 0 ? 0 : 2)}B` : cl.value.toLocaleString('en-US');
+  if (cl.unit === 'params') return cl.value >= 1e9 ? `${(cl.value / 1e9).toFixed(cl.value % 1e9 === 0 ? 0 : 2)}B` : groupDigits(cl.value);
   if (cl.kind === 'gpu_requirement' && cl.gpus) return `${cl.gpus.count} x >=${cl.gpus.min_memory_gb} GB`;
-  return `${cl.value.toLocaleString('en-US')} ${cl.unit === 'count' ? '' : cl.unit}`.trim();
+  return `${groupDigits(cl.value)} ${cl.unit === 'count' ? '' : cl.unit}`.trim();
 }
 
 function derivedText(r: ClaimResult): string {
   if (r.derived === null) return '-';
   const cl = r.claim;
-  if (cl.unit === 'params') return r.derived >= 1e9 ? `${(r.derived / 1e9).toFixed(2)}B` : r.derived.toLocaleString('en-US');
+  if (cl.unit === 'params') return r.derived >= 1e9 ? `${(r.derived / 1e9).toFixed(2)}B` : groupDigits(r.derived);
   if (cl.kind === 'gpu_requirement') return `fits ${r.derived}`;
   if (cl.unit === 'GB' || cl.unit === 'GiB') return `${r.derived.toFixed(1)} ${cl.unit}`;
-  return r.derived.toLocaleString('en-US');
+  return groupDigits(r.derived);
 }
 
 export async function auditCommand(models: string[], o: GlobalOptions & { strict?: boolean; markdown?: boolean }): Promise<number> {
@@ -29,6 +30,7 @@ export async function auditCommand(models: string[], o: GlobalOptions & { strict
   const failing = results.reduce((n, r) => n + r.results.filter((x) => x.verdict === 'does not hold').length, 0);
   const code = o.strict && failing > 0 ? 1 : 0;
   if (o.json) {
+  checkOutputFlags(o);
     printJson({
       schemaVersion: SCHEMA_VERSION,
       strict: Boolean(o.strict),

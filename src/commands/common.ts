@@ -1,4 +1,5 @@
 // Shared pieces of the command modules: global options, flag parsing, output.
+import { writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { ByteUnit } from '../render/format.js';
 import { modelDirsFrom } from '../cards/registry.js';
@@ -22,12 +23,29 @@ export function registryOptions(o: GlobalOptions) {
   return { modelDirs: modelDirsFrom(o.models) };
 }
 
+/** Write to stdout with a blocking write: no stream set-up at start-up, no lost output on exit.
+ *  A closed pipe (`moe-calc list | head`) ends the process quietly. */
+function out(text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(1, buf, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    }
+  }
+}
+
 export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  out(JSON.stringify(doc, null, 2) + '\n');
 }
 
 export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  out(text.endsWith('\n') ? text : text + '\n');
 }
 
 /** An integer flag in [min, max]; "32k" means 32 x 1024 where allowK. */
@@ -51,4 +69,9 @@ export function numFlag(name: string, raw: string | undefined, min: number, max:
   const v = Number(s);
   if (!Number.isFinite(v) || (minInclusive ? v < min : v <= min) || v > max) throw new UserError(`${name}: expected ${range}, got "${s}"`);
   return v;
+}
+
+/** --json and --markdown ask for two different documents. */
+export function checkOutputFlags(o: GlobalOptions & { markdown?: boolean }): void {
+  if (o.json && o.markdown) throw new UserError('--json and --markdown conflict: choose one output format');
 }

@@ -8,7 +8,7 @@ import { DEFAULT_UTILIZATION } from '../core/overhead.js';
 import { UserError } from '../errors.js';
 import { terminalTable, markdownTable } from '../render/table.js';
 import { bytes, params, smallBytes } from '../render/format.js';
-import { SCHEMA_VERSION, intFlag, print, printJson, registryOptions, unitOf, type GlobalOptions } from './common.js';
+import { checkOutputFlags, SCHEMA_VERSION, intFlag, print, printJson, registryOptions, unitOf, type GlobalOptions } from './common.js';
 import { allCards } from '../cards/registry.js';
 import { DEFAULT_CONTEXT } from './fit.js';
 
@@ -22,6 +22,7 @@ export async function compareCommand(models: string[], o: GlobalOptions & { gpu?
   const gpu = o.gpu ? findGpu(await gpuCatalog(o.gpus), o.gpu) : undefined;
   const ctxFlag = intFlag('--context', o.context, 1, 100_000_000, true);
   const rows = resolved.map(({ card }) => {
+  checkOutputFlags(o);
     const a = card.architecture;
     const d = deriveParams(card);
     const kv = kvPerToken(a, 2);

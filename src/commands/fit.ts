@@ -1,8 +1,8 @@
 // moe-calc fit <model> --gpu <id>: how many GPUs, at which precision, with the per-GPU plan.
 import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
-import { deriveParams } from '../core/params.js';
-import { PRECISIONS, getPrecision, weightBytes, type Precision } from '../core/precision.js';
-import { fitPlan, type FitOptions, type Plan } from '../core/fit.js';
+import { deriveParams, type ParamDerivation } from '../core/params.js';
+import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
+import { fitPlan, layerBytes, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
 import { DEFAULT_UTILIZATION, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
@@ -51,7 +51,7 @@ export function selectPrecisions(card: Card, flag: string | undefined): Precisio
 
 /** Parse and check every fit flag against the model and GPU. */
 export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
-  if (!f.gpu) throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
+  if (f.gpu === undefined) throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
   const [{ card, file }, catalog] = await Promise.all([resolveModel(model, registryOptions(f)), gpuCatalog(f.gpus)]);
   const gpu = findGpu(catalog, f.gpu);
   const a = card.architecture;
@@ -78,9 +78,20 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   return { card, file, gpu, precisions: selectPrecisions(card, f.precision), options, kvPrecision, explicitContext: context !== undefined };
 }
 
-export function planAll(s: FitSetup): { precision: Precision; plan: Plan | undefined }[] {
-  const d = deriveParams(s.card);
-  return s.precisions.map((precision) => ({ precision, plan: fitPlan(s.card, d, s.gpu, { ...s.options, precision }) }));
+export interface PrecisionResult {
+  precision: Precision;
+  plan: Plan | undefined;
+  /** all weights at this precision */
+  weightsBytes: number;
+}
+
+export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): PrecisionResult[] {
+  const a = s.card.architecture;
+  return s.precisions.map((precision) => ({
+    precision,
+    plan: fitPlan(s.card, d, s.gpu, { ...s.options, precision }),
+    weightsBytes: totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, precision)),
+  }));
 }
 
 function planJson(p: Plan) {
@@ -121,10 +132,9 @@ function layout(p: Plan): string {
 
 export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const s = await fitSetup(model, f);
-  const results = planAll(s);
-  const a = s.card.architecture;
-  const fits = results.some((r) => r.plan?.fits);
   const d = deriveParams(s.card);
+  const results = planAll(s, d);
+  const fits = results.some((r) => r.plan?.fits);
   if (f.json) {
     printJson({
       schemaVersion: SCHEMA_VERSION,
@@ -132,9 +142,9 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       gpu: { id: s.gpu.id, name: s.gpu.name, memoryBytes: s.gpu.memory_bytes, usableFraction: s.gpu.usable_fraction },
       fits,
       count: s.options.count ?? null,
-      plans: results.map(({ precision, plan }) =>
+      plans: results.map(({ precision, plan, weightsBytes }) =>
         plan
-          ? { ...planJson(plan), weightsTotalBytes: weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0).total }
+          ? { ...planJson(plan), weightsTotalBytes: weightsBytes }
           : { precision: precision.id, fits: false, gpuCount: null, reason: s.options.count ? `no allowed layout of ${s.options.count} GPUs` : 'does not fit within the search limit' },
       ),
       assumptions: assumptionsOf(s),
@@ -151,8 +161,8 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       (o.count ? `; checking exactly ${o.count} GPUs` : ''),
   );
   print('');
-  const rows = results.map(({ precision, plan }) => {
-    const w = weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0).total;
+  const a = s.card.architecture;
+  const rows = results.map(({ precision, plan, weightsBytes: w }) => {
     if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-'];
     const pg = plan.perGpu;
     const status = plan.fits ? k.green('fits') : k.red(`short ${bytes(plan.shortfallBytes, u)}`);

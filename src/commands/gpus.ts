@@ -2,11 +2,12 @@
 import { gpuCatalog } from '../cards/registry.js';
 import { terminalTable, markdownTable } from '../render/table.js';
 import { bytes } from '../render/format.js';
-import { SCHEMA_VERSION, print, printJson, unitOf, type GlobalOptions } from './common.js';
+import { checkOutputFlags, SCHEMA_VERSION, print, printJson, unitOf, type GlobalOptions } from './common.js';
 
 export async function gpusCommand(o: GlobalOptions & { markdown?: boolean }): Promise<number> {
   const gpus = await gpuCatalog(o.gpus);
   if (o.json) {
+  checkOutputFlags(o);
     printJson({
       schemaVersion: SCHEMA_VERSION,
       gpus: gpus.map((g) => ({

@@ -1,8 +1,7 @@
 // moe-calc import <config.json|folder> [-o card.yaml]: a card from a Hugging Face config.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { importConfigFile } from '../cards/import-hf.js';
+import { userFiles } from '../cards/lazy.js';
 import { deriveParams } from '../core/params.js';
 import { UserError } from '../errors.js';
 import { int } from '../render/format.js';
@@ -14,6 +13,7 @@ export async function importCommand(config: string, o: GlobalOptions & { output?
     path = join(config, 'config.json');
     if (!existsSync(path)) throw new UserError(`${config}: is a directory without a config.json`);
   }
+  const { importConfigFile, yamlStringify: stringify } = await userFiles();
   const r = importConfigFile(path);
   const d = deriveParams(r.card);
   const header = [

@@ -3,11 +3,12 @@ import { allCards } from '../cards/registry.js';
 import { deriveParams } from '../core/params.js';
 import { terminalTable, markdownTable } from '../render/table.js';
 import { params, tokens } from '../render/format.js';
-import { SCHEMA_VERSION, printJson, print, registryOptions, type GlobalOptions } from './common.js';
+import { checkOutputFlags, SCHEMA_VERSION, printJson, print, registryOptions, type GlobalOptions } from './common.js';
 
 export async function listCommand(o: GlobalOptions & { markdown?: boolean }): Promise<number> {
   const cards = await allCards(registryOptions(o));
   const rows = cards.map(({ card, file, origin }) => {
+  checkOutputFlags(o);
     const d = deriveParams(card);
     const a = card.architecture;
     return { card, file, origin, d, experts: a.moe ? `${a.moe.experts} / ${a.moe.top_k}` : 'dense' };

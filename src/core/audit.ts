@@ -13,6 +13,7 @@ import { COMPONENTS } from './params.js';
 import { getPrecision, weightBytes, type Precision } from './precision.js';
 import { planForCount, type Plan } from './fit.js';
 import { DEFAULT_UTILIZATION } from './overhead.js';
+import { groupDigits } from './digits.js';
 
 export type Verdict = 'holds' | 'close' | 'does not hold' | 'not checkable';
 
@@ -48,7 +49,7 @@ export function judge(value: number, derived: number, rounding: number | undefin
 }
 
 function fmtB(n: number): string {
-  return n >= 1e9 ? `${+(n / 1e9).toFixed(2)}B` : n.toLocaleString('en-US');
+  return n >= 1e9 ? `${+(n / 1e9).toFixed(2)}B` : groupDigits(n);
 }
 
 function roundTo(n: number, step: number): string {
@@ -160,7 +161,7 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
   let reason: string;
   if (ok.length) {
     const best = ok[0]!;
-    reason = `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ${best.maxContext.toLocaleString('en-US')} tokens of context); not at ${plans.filter((p) => !p.fits).map((p) => p.precision).join(', ') || '-'}`;
+    reason = `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ${groupDigits(best.maxContext)} tokens of context); not at ${plans.filter((p) => !p.fits).map((p) => p.precision).join(', ') || '-'}`;
   } else reason = `does not fit ${cluster} at ${plans.map((p) => p.precision).join(', ')}`;
   const quotedTotal = card.claims.find((c) => c.kind === 'total_params' && judge(c.value, d.total, c.rounding).verdict === 'does not hold');
   if (quotedTotal) {
@@ -217,7 +218,7 @@ export function auditClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: Au
     case 'vocab':
       return exactField(claim, a.vocab_size, 'vocabulary size');
     case 'context':
-      if (claim.unit !== 'tokens') return notCheckable(claim, `context in ${claim.unit} depends on the text; the model's context is ${a.max_context.toLocaleString('en-US')} tokens${claim.note ? `; ${claim.note}` : ''}`);
+      if (claim.unit !== 'tokens') return notCheckable(claim, `context in ${claim.unit} depends on the text; the model's context is ${groupDigits(a.max_context)} tokens${claim.note ? `; ${claim.note}` : ''}`);
       return exactField(claim, a.max_context, 'maximum context (tokens)');
     case 'weight_bytes':
     case 'file_size':

@@ -10,3 +10,7 @@ export class CalcError extends Error {
     this.name = 'CalcError';
   }
 }
+
+export function isCalcError(e: unknown): e is CalcError {
+  return e instanceof Error && e.name === 'CalcError' && typeof (e as CalcError).field === 'string';
+}

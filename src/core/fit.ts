@@ -8,10 +8,10 @@
 // - a TP group stays inside one node (--gpus-per-node); beyond it, pipeline stages (PP) split layers.
 // Memory per GPU = weights of its stage / TP (norms, routers and MLA down-projections replicated)
 //   + KV of its stage's layers + activation peak + non-torch memory, within memory x utilization.
-import type { Card, Gpu } from '../cards/schema.js';
-import type { ParamDerivation } from './params.js';
+import type { Architecture, Card, Gpu } from '../cards/schema.js';
+import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, type Precision } from './precision.js';
-import { kvBytesFor, kvLayout, maxContextFor, type KvLayout } from './kv.js';
+import { kvBytesFor, kvElementsPerLayer, maxContextFor, ssmStateBytesPerLayer, type KvLayout } from './kv.js';
 import { activationBytes, defaultBatchTokens, defaultNonTorchBytes } from './overhead.js';
 
 export interface FitOptions {
@@ -72,6 +72,9 @@ export interface LayerBytes {
   /** per decoder layer: bytes split across TP ranks, and bytes every rank holds */
   sharded: number[];
   replicated: number[];
+  /** prefix sums of the two (length layers + 1), so a pipeline stage sums in O(1) */
+  shardedPrefix: number[];
+  replicatedPrefix: number[];
   embed: number;
   head: number;
 }
@@ -86,7 +89,7 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
   if (!m) cache.set(d, (m = new Map()));
   const hit = m.get(p.id);
   if (hit) return hit;
-  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), embed: 0, head: 0 };
+  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], embed: 0, head: 0 };
   for (const t of d.tensors) {
     const b = (t.params * FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw) / 8;
     if (t.layer < 0) {
@@ -95,8 +98,19 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
     } else if (REPLICATED_ROLES.has(t.role)) lb.replicated[t.layer]! += b;
     else lb.sharded[t.layer]! += b;
   }
+  for (let i = 0; i < nLayers; i++) {
+    lb.shardedPrefix.push(lb.shardedPrefix[i]! + lb.sharded[i]!);
+    lb.replicatedPrefix.push(lb.replicatedPrefix[i]! + lb.replicated[i]!);
+  }
   m.set(p.id, lb);
   return lb;
+}
+
+/** All weight bytes of a precision (the sum of every layer, embeddings and head), rounded up. */
+export function totalWeightBytes(lb: LayerBytes): number {
+  let t = lb.embed + lb.head;
+  for (let i = 0; i < lb.sharded.length; i++) t += lb.sharded[i]! + lb.replicated[i]!;
+  return Math.ceil(t);
 }
 
 /** Why a TP degree is not allowed, or null when it is. */
@@ -108,7 +122,8 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
     if (tp <= at.kv_heads && at.kv_heads % tp !== 0) return `TP ${tp} does not divide ${at.kv_heads} KV heads`;
     if (tp > at.kv_heads && tp % at.kv_heads !== 0) return `${at.kv_heads} KV heads do not divide TP ${tp}`;
   }
-  if (p.tpAlign) {
+  // a single rank holds whole matrices, zero-padded to the block (DeepSeek-V3 README_WEIGHTS.md)
+  if (p.tpAlign && tp > 1) {
     const widths = [a.mlp.dense_ffn, a.moe?.expert_ffn, a.moe?.shared_experts?.ffn, a.moe?.dense_residual_ffn].filter((w): w is number => w !== undefined);
     for (const w of widths) {
       if (w % tp !== 0 || (w / tp) % p.tpAlign !== 0) return `FFN width ${w} / TP ${tp} is not a multiple of the ${p.tpAlign}-wide quantisation block`;
@@ -117,16 +132,32 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
   return null;
 }
 
-interface StageEval {
-  perGpu: PerGpu;
-  kv: KvLayout;
-  fixed: number;
+interface LayerKinds {
+  /** prefix counts (length layers + 1) of full-attention, sliding-window and SSM layers */
+  full: number[];
+  sliding: number[];
+  ssm: number[];
+}
+const kindsCache = new WeakMap<Architecture, LayerKinds>();
+
+function layerKinds(a: Architecture): LayerKinds {
+  const hit = kindsCache.get(a);
+  if (hit) return hit;
+  const k: LayerKinds = { full: [0], sliding: [0], ssm: [0] };
+  for (let i = 0; i < a.num_layers; i++) {
+    const attn = inLayerSet(a.attention_layers, i);
+    const sl = attn && a.sliding_window !== undefined && inLayerSet(a.sliding_window.layers, i);
+    k.full.push(k.full[i]! + (attn && !sl ? 1 : 0));
+    k.sliding.push(k.sliding[i]! + (sl ? 1 : 0));
+    k.ssm.push(k.ssm[i]! + (attn ? 0 : 1));
+  }
+  kindsCache.set(a, k);
+  return k;
 }
 
-function stageLayers(L: number, pp: number, s: number): number[] {
-  const from = Math.floor((s * L) / pp);
-  const to = Math.floor(((s + 1) * L) / pp);
-  return Array.from({ length: to - from }, (_, k) => from + k);
+/** Pipeline stage s of pp holds layers [from, to): an even split (vLLM get_pp_indices). */
+function stageRange(L: number, pp: number, s: number): [number, number] {
+  return [Math.floor((s * L) / pp), Math.floor(((s + 1) * L) / pp)];
 }
 
 export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number): Plan {
@@ -138,18 +169,25 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   const n = tp * pp;
   const nonTorch = o.nonTorchBytes ?? defaultNonTorchBytes(n);
   const act = Math.ceil(o.activationBytes ?? activationBytes(a, o.batchTokens ?? defaultBatchTokens(gpu.memory_bytes), tp));
-  let worst: StageEval | undefined;
+  const kinds = layerKinds(a);
+  const kvLayer = kvElementsPerLayer(a, tp) * o.kvBytes;
+  const ssmLayer = ssmStateBytesPerLayer(a, tp);
+  let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
   let minContext = Number.POSITIVE_INFINITY;
   let minConcurrency = Number.POSITIVE_INFINITY;
   for (let s = 0; s < pp; s++) {
-    const layers = stageLayers(L, pp, s);
-    let w = 0;
-    for (const i of layers) w += lb.sharded[i]! / tp + lb.replicated[i]!;
+    const [from, to] = stageRange(L, pp, s);
+    let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]!) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (s === 0) w += lb.embed / tp;
     if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     const weights = Math.ceil(w);
-    const kv = kvLayout(a, o.kvBytes, tp, layers);
+    const kv: KvLayout = {
+      fullPerToken: (kinds.full[to]! - kinds.full[from]!) * kvLayer,
+      slidingPerToken: (kinds.sliding[to]! - kinds.sliding[from]!) * kvLayer,
+      window: a.sliding_window?.window ?? 0,
+      statePerSequence: (kinds.ssm[to]! - kinds.ssm[from]!) * ssmLayer,
+    };
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
     const total = weights + kvB + act + nonTorch;
     const perGpu: PerGpu = {
@@ -164,14 +202,13 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
       freeBytes: budget - total,
     };
     stages.push(perGpu);
-    const fixed = weights + act + nonTorch;
-    const free = budget - fixed;
+    const free = budget - (weights + act + nonTorch);
     minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
     const perSeq = kvBytesFor(kv, o.context, 1);
     minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
-    if (!worst || perGpu.totalBytes > worst.perGpu.totalBytes) worst = { perGpu, kv, fixed };
+    if (!worst || perGpu.totalBytes > worst.totalBytes) worst = perGpu;
   }
-  const pg = worst!.perGpu;
+  const pg = worst!;
   const maxContext = Math.min(minContext, a.max_context);
   const fits = pg.totalBytes <= budget;
   return {
@@ -224,12 +261,11 @@ export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
   const a = card.architecture;
-  const lb = layerBytes(d, a.num_layers, a.moe?.experts ?? 0, o.precision);
-  let totalWeights = lb.embed + lb.head;
-  for (let i = 0; i < a.num_layers; i++) totalWeights += lb.sharded[i]! + lb.replicated[i]!;
+  const totalWeights = totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
   const start = Math.max(1, Math.floor(totalWeights / budget));
-  const maxGpus = o.maxGpus ?? 4096;
+  // past every layer on its own stage of a full TP group there is nothing left to split
+  const maxGpus = Math.min(o.maxGpus ?? 4096, a.num_layers * o.gpusPerNode);
   let last: Plan | undefined;
   for (let n = start; n <= maxGpus; n++) {
     const p = planForCount(card, d, gpu, o, n);

@@ -33,6 +33,13 @@ export function kvElementsPerLayer(a: Architecture, tp = 1): number {
   return 2 * perRank * at.head_dim;
 }
 
+/** Fixed per-sequence state of one Mamba layer on one TP rank (0 without an ssm block). */
+export function ssmStateBytesPerLayer(a: Architecture, tp = 1): number {
+  if (!a.ssm) return 0;
+  const perRank = Math.ceil((a.ssm.expand * a.hidden_size) / tp);
+  return perRank * (a.ssm.d_conv - 1 + a.ssm.d_state) * SSM_STATE_BYTES;
+}
+
 export interface KvLayout {
   /** bytes per token over layers that keep every token */
   fullPerToken: number;
@@ -54,11 +61,7 @@ export function kvLayout(a: Architecture, kvBytes: number, tp = 1, layers?: read
     if (inLayerSet(a.attention_layers, i)) {
       if (a.sliding_window && inLayerSet(a.sliding_window.layers, i)) sliding += perLayer;
       else full += perLayer;
-    } else if (a.ssm) {
-      const dInner = a.ssm.expand * a.hidden_size;
-      const perRank = Math.ceil(dInner / tp);
-      state += perRank * (a.ssm.d_conv - 1 + a.ssm.d_state) * SSM_STATE_BYTES;
-    }
+    } else state += ssmStateBytesPerLayer(a, tp);
   }
   return { fullPerToken: full, slidingPerToken: sliding, window: a.sliding_window?.window ?? 0, statePerSequence: state };
 }

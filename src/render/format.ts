@@ -1,9 +1,11 @@
 // Number and unit formatting for people. JSON output never uses these: it carries raw integers.
+import { groupDigits } from '../core/digits.js';
+
 export type ByteUnit = 'GB' | 'GiB';
 
 /** 46702792704 -> "46,702,792,704" */
 export function int(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+  return groupDigits(n);
 }
 
 /** 46702792704 -> "46.70B" */

@@ -1,5 +1,6 @@
-// Terminal tables (cli-table3) and markdown tables from the same rows.
-import Table from 'cli-table3';
+// Terminal tables (box drawing, ANSI-colour aware) and markdown tables from the same rows.
+// A small renderer of our own: cli-table3 cost ~10 ms of start-up per table (profiled), most of the
+// time budget of `moe-calc fit` (see README "Speed").
 
 export interface Columns {
   head: string[];
@@ -8,15 +9,38 @@ export interface Columns {
   right?: number[];
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Display width: ANSI codes take none; CJK and full-width characters take two cells. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s.replace(ANSI, '')) {
+    const c = ch.codePointAt(0)!;
+    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+function pad(s: string, width: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, width - displayWidth(s)));
+  return right ? fill + s : s + fill;
+}
+
 export function terminalTable({ head, rows, right = [] }: Columns): string {
-  const t = new Table({
-    head,
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colAligns: head.map((_, i) => (right.includes(i) ? 'right' : 'left')),
+  const cells = [head, ...rows].map((r) => r.map((c) => String(c).split('\n')));
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => Math.max(...(r[i] ?? ['']).map(displayWidth)))));
+  const line = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+  const out = [line('┌', '┬', '┐')];
+  cells.forEach((r, ri) => {
+    const height = Math.max(...r.map((c) => c.length));
+    for (let k = 0; k < height; k++) {
+      out.push('│' + widths.map((w, i) => ` ${pad(r[i]?.[k] ?? '', w, right.includes(i))} `).join('│') + '│');
+    }
+    if (ri === 0) out.push(line('├', '┼', '┤'));
   });
-  for (const r of rows) t.push(r);
-  return t.toString();
+  out.push(line('└', '┴', '┘'));
+  return out.join('\n');
 }
 
 export function markdownTable({ head, rows, right = [] }: Columns): string {
