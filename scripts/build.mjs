@@ -54,7 +54,8 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 // 3. V8 code cache for the CLI, from one run of the main job.
-execFileSync(process.execPath, [join(root, 'bin/moe-calc.js'), 'fit', 'grok-2', '--gpu', 'a100-40g'], {
+// A user card run also stores the cache of the YAML/zod reader.
+execFileSync(process.execPath, [join(root, 'bin/moe-calc.js'), 'fit', join(root, 'models/grok-2.yaml'), '--gpu', 'a100-40g'], {
   env: { ...process.env, MOE_CALC_WRITE_CODE_CACHE: '1', NO_COLOR: '1' },
   stdio: 'ignore',
 });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { loadBuiltinFromYaml } from '../src/cards/builtin-yaml.js';
 import type { Card } from '../src/cards/schema.js';
@@ -44,4 +44,14 @@ export function gpu(id: string) {
   const g = builtin().gpus.find((x) => x.id === id);
   if (!g) throw new Error(`no gpu ${id}`);
   return g;
+}
+
+/** The same, without blocking: lets a file run its CLI cases concurrently on both cores. */
+export function cliAsync(args: string[], opts: { env?: Record<string, string | undefined> } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1', MOE_CALC_MODELS: '', ...opts.env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

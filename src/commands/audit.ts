@@ -64,7 +64,7 @@ export async function auditCommand(models: string[], o: GlobalOptions & { strict
       right: [2, 3],
     };
     if (o.markdown) {
-      print(`### ${card.name} (${card.id})\n`);
+      print(`### ${card.name} (${card.id})\n\n`);
       print(markdownTable(table) + '\n');
     } else {
       print(k.bold(`${card.name} (${card.id})`) + `  card: ${file}`);

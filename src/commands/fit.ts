@@ -126,6 +126,17 @@ export function assumptionsOf(s: FitSetup) {
   };
 }
 
+/** The plan drawn per GPU: the --precision given, else the fewest GPUs at the native precision or
+ *  at 8 bits or more (ties go to the higher precision, the table order). */
+export function chosenPlan(results: PrecisionResult[], native: string, explicit: boolean, totalParams: number): Plan | undefined {
+  if (explicit) return results[0]?.plan;
+  const nativeId = getPrecision(native).id;
+  const eligible = results.filter((r) => r.plan?.fits && (r.precision.id === nativeId || (r.weightsBytes * 8) / totalParams >= 7.9));
+  let best: PrecisionResult | undefined;
+  for (const r of eligible) if (!best || r.plan!.gpuCount < best.plan!.gpuCount) best = r;
+  return best?.plan ?? results.find((r) => r.plan)?.plan;
+}
+
 function layout(p: Plan): string {
   return p.pipelineParallel > 1 ? `TP${p.tensorParallel} x PP${p.pipelineParallel}` : `TP${p.tensorParallel}`;
 }
@@ -187,7 +198,7 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
     }),
   );
   print(`* the model's own maximum context. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
-  const chosen = results.find((r) => r.precision.id === (f.precision ? results[0]!.precision.id : getPrecision(a.native_precision).id))?.plan ?? results.find((r) => r.plan?.fits)?.plan;
+  const chosen = chosenPlan(results, a.native_precision, f.precision !== undefined, d.total);
   if (chosen) {
     print('');
     print(k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) + '   (# weights, k KV cache, o overhead, . free)');

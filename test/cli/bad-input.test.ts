@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { cli, ROOT } from '../helpers.js';
+import { cli, cliAsync, ROOT } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'moe-calc-bad-'));
 const good = parse(readFileSync(join(ROOT, 'models/mixtral-8x7b.yaml'), 'utf8'));
@@ -144,9 +144,9 @@ describe('bad input: exit 2, one line on stderr, nothing on stdout', () => {
   it('has at least 60 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
   });
-  it.each(cases)('%s', (_name, args, re) => {
+  it.concurrent.each(cases)('%s', async (_name, args, re) => {
     const started = Date.now();
-    const r = cli(args());
+    const r = await cliAsync(args());
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.stdout).toBe('');
     expect(r.code).toBe(2);

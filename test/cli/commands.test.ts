@@ -1,0 +1,199 @@
+// Every command through the built CLI, as a user or a CI script runs it.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli, cliJson, ROOT, builtin } from '../helpers.js';
+import { deriveParams } from '../../src/core/params.js';
+import { fitPlan } from '../../src/core/fit.js';
+import { getPrecision } from '../../src/core/precision.js';
+
+describe('show', () => {
+  it.each([
+    ['mixtral-8x7b', 46_702_792_704],
+    ['grok-2', 269_515_497_472],
+    ['llama-3.1-70b', 70_553_706_496],
+  ])('show %s --json gives the exact published total %d', (id, total) => {
+    const doc = cliJson(['show', id]);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.model.id).toBe(id);
+    expect(doc.params.total).toBe(total);
+    expect(Number.isInteger(doc.params.active)).toBe(true);
+    expect(Object.values(doc.params.breakdown as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(total);
+  });
+  it('ids are case-insensitive and aliases work', () => {
+    expect(cliJson(['show', 'MIXTRAL']).model.id).toBe('mixtral-8x7b');
+  });
+  it('human output names every component, the active definition and the sources', () => {
+    const r = cli(['show', 'grok-1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/routed experts\s+│\s+309,237,645,312/);
+    expect(r.stdout).toMatch(/one routed expert .*38\.65B/);
+    expect(r.stdout).toMatch(/github\.com\/xai-org\/grok-1/);
+    expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+  });
+});
+
+describe('list', () => {
+  it('lists every built-in card with integer counts', () => {
+    const doc = cliJson(['list']);
+    expect(doc.models.length).toBeGreaterThanOrEqual(14);
+    for (const m of doc.models) expect(Number.isInteger(m.params.total)).toBe(true);
+  });
+  it('--models adds a folder of user cards', () => {
+    const r = cliJson(['list', '--models', join(ROOT, 'test/fixtures/cards')]);
+    expect(r.models.map((m: { id: string }) => m.id)).toContain('tiny-moe');
+  });
+});
+
+describe('fit', () => {
+  it('Grok-2 on A100-40G: 8 GPUs at fp8 (TP 8), more at bf16', () => {
+    const doc = cliJson(['fit', 'grok-2', '--gpu', 'a100-40g']);
+    const fp8 = doc.plans.find((p: { precision: string }) => p.precision === 'fp8');
+    const bf16 = doc.plans.find((p: { precision: string }) => p.precision === 'bf16');
+    expect(fp8).toMatchObject({ gpuCount: 8, tensorParallel: 8, pipelineParallel: 1, fits: true });
+    expect(bf16.gpuCount).toBeGreaterThan(8);
+    expect(doc.gpu).toMatchObject({ id: 'a100-40g', memoryBytes: 42_949_672_960 });
+    for (const k of ['weightsBytes', 'kvBytes', 'overheadBytes', 'totalBytes', 'capacityBytes']) expect(Number.isInteger(fp8.perGpu[k])).toBe(true);
+    expect(doc.fits).toBe(true);
+    expect(doc.assumptions.utilization).toBe(0.9);
+  });
+  it('--precision bf16 --count 8 exits 1 and states the shortfall', () => {
+    const r = cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'bf16', '--count', '8']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Does not fit on 8 x a100-40g at bf16: short \d+\.\d+ GB per GPU/);
+  });
+  it('--count that fits exits 0', () => {
+    expect(cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'fp8', '--count', '8']).code).toBe(0);
+  });
+  it('Grok-1 at bf16: weights about 631 GB; Mixtral 8x7B at bf16: about 93.4 GB', () => {
+    const g = cliJson(['fit', 'grok-1', '--gpu', 'h100', '--precision', 'bf16']);
+    expect(g.plans[0].weightsTotalBytes / 1e9).toBeCloseTo(631.4, 1);
+    const m = cliJson(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--precision', 'bf16']);
+    expect(m.plans[0].weightsTotalBytes / 1e9).toBeCloseTo(93.4, 1);
+  });
+  it('prints a bar per GPU and labels units', () => {
+    const r = cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--precision', 'bf16']);
+    expect(r.stdout).toMatch(/GPU  0 #+/);
+    expect(r.stdout).toMatch(/GPU  1 #+/);
+    expect(r.stdout).toMatch(/GB/);
+    expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--gib']).stdout).toMatch(/GiB/);
+  });
+  it('works on a config.json path', () => {
+    const doc = cliJson(['fit', join(ROOT, 'test/fixtures/configs/qwen3-30b-a3b.json'), '--gpu', 'h100']);
+    expect(doc.model.totalParams).toBe(30_532_122_624);
+    expect(doc.fits).toBe(true);
+  });
+  it('bundled CLI and the core from source agree (issue: results identical to the unbundled path)', () => {
+    const data = builtin();
+    for (const id of ['grok-2', 'deepseek-v3', 'gpt-oss-20b']) {
+      const card = data.cards.find((c) => c.card.id === id)!.card;
+      const gpu = data.gpus.find((g) => g.id === 'h100-sxm')!;
+      const doc = cliJson(['fit', id, '--gpu', 'h100-sxm', '--precision', 'fp8']);
+      const p = fitPlan(card, deriveParams(card), gpu, { precision: getPrecision('fp8'), kvBytes: 2, context: Math.min(8192, card.architecture.max_context), batch: 1, utilization: 0.9, gpusPerNode: 8 })!;
+      expect(doc.plans[0].gpuCount).toBe(p.gpuCount);
+      expect(doc.plans[0].perGpu).toEqual(p.perGpu);
+      expect(cliJson(['show', id]).params.total).toBe(deriveParams(card).total);
+    }
+  });
+});
+
+describe('shipped data', () => {
+  it('dist/builtin.json is exactly what the YAML cards and GPU catalog say, validated by the same schema', () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'dist/builtin.json'), 'utf8'));
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(builtin())));
+  });
+});
+
+describe('compare and gpus', () => {
+  it('compare --json carries raw integers; --markdown is a markdown table', () => {
+    const doc = cliJson(['compare', 'grok-1', 'mixtral-8x7b', '--gpu', 'h100']);
+    expect(doc.models).toHaveLength(2);
+    expect(doc.models[1].weightsBytes.bf16).toBe(93_405_585_408);
+    expect(doc.models[1].kvBytesPer1kTokens).toBe(131_072_000);
+    expect(Number.isInteger(doc.models[0].gpusNeeded.fp8)).toBe(true);
+    const md = cli(['compare', 'grok-1', 'mixtral-8x7b', '--markdown']);
+    expect(md.stdout.split('\n')[0]).toMatch(/^\| model \| total \| active \|/);
+    expect(md.stdout.split('\n')[1]).toMatch(/^\|---\|---:/);
+  });
+  it('gpus lists the catalog with raw byte counts', () => {
+    const doc = cliJson(['gpus']);
+    const ids = doc.gpus.map((g: { id: string }) => g.id);
+    for (const id of ['a100-40g', 'a100-80g', 'h100-sxm', 'h100-pcie', 'h100-nvl', 'h200', 'h20', 'b200', 'b300', 'gb200', 'l40s', 'l4', 'a10g', 'rtx-3090', 'rtx-4090', 'rtx-5090', 'mi300x', 'mi325x', 'mi355x']) expect(ids).toContain(id);
+    expect(ids.some((i: string) => i.startsWith('apple-'))).toBe(true);
+  });
+});
+
+describe('audit', () => {
+  const claims = (id: string) => cliJson(['audit', id]).models[0].claims as { quote: string; verdict: string; derived: number; reason: string; derivation: string }[];
+  it('grok-2: 905B and 136B do not hold, 128K holds, 8 x 40 GB holds at fp8, ~500 GB holds as GiB', () => {
+    const c = claims('grok-2');
+    const by = (s: string) => c.find((x) => x.quote.includes(s))!;
+    expect(by('9050亿')).toMatchObject({ verdict: 'does not hold', derived: 269_515_497_472 });
+    expect(by('9050亿').reason).toMatch(/3\.36x/);
+    expect(by('1360亿').verdict).toBe('does not hold');
+    expect(by('1360亿').derived / 1e9).toBeCloseTo(114.9, 1);
+    expect(by('128K').verdict).toBe('holds');
+    expect(by('40GB').verdict).toBe('holds');
+    expect(by('40GB').reason).toMatch(/fp8/);
+    expect(by('40GB').reason).toMatch(/905B total .* would exceed/);
+    expect(by('500GB').verdict).toBe('holds');
+    expect(by('500GB').reason).toMatch(/GiB/);
+    for (const x of c) if (x.verdict !== 'not checkable') expect(x.derivation.length).toBeGreaterThan(10);
+  });
+  it('grok-1: 43B per expert does not hold, 250k characters is not checkable, 628 GB is close', () => {
+    const c = claims('grok-1');
+    expect(c.find((x) => x.quote.includes('430亿'))!.verdict).toBe('does not hold');
+    expect(c.find((x) => x.quote.includes('25万字符'))!.verdict).toBe('not checkable');
+    expect(c.find((x) => x.quote.includes('628GB'))!.verdict).toBe('close');
+  });
+  it('mixtral-8x7b: 45.6B is close (2.4% below 46.7B), 12.9B holds', () => {
+    const c = claims('mixtral-8x7b');
+    expect(c.find((x) => x.quote.includes('456亿'))!.verdict).toBe('close');
+    expect(c.find((x) => x.quote.includes('12.9B'))!.verdict).toBe('holds');
+  });
+  it('--strict exits 1 when a claim does not hold, 0 when all hold; no model audits every card', () => {
+    expect(cli(['audit', 'grok-2', '--strict']).code).toBe(1);
+    expect(cli(['audit', 'mixtral-8x22b', '--strict']).code).toBe(0);
+    expect(cli(['audit', 'grok-2']).code).toBe(0);
+    expect(cliJson(['audit']).models.length).toBeGreaterThanOrEqual(14);
+  });
+  it('--markdown prints one table per model', () => {
+    expect(cli(['audit', 'grok-2', '--markdown']).stdout).toMatch(/### Grok-2 \(grok-2\)\n\n\| quote \|/);
+  });
+});
+
+describe('import', () => {
+  it('import -o writes a card that gives the same numbers as the config', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'moe-calc-import-')), 'card.yaml');
+    const cfg = join(ROOT, 'test/fixtures/configs/deepseek-v2-lite.json');
+    const r = cli(['import', cfg, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    expect(cliJson(['show', out]).params.total).toBe(15_706_484_224);
+    expect(cliJson(['show', cfg]).params.total).toBe(15_706_484_224);
+  });
+  it('import prints a YAML card to stdout', () => {
+    const r = cli(['import', join(ROOT, 'test/fixtures/configs/mixtral-8x7b.json')]);
+    expect(r.stdout).toMatch(/^# moe-calc card imported from/);
+    expect(r.stdout).toMatch(/native_precision: bf16/);
+  });
+  it('a model folder with model.safetensors.index.json is cross-checked', () => {
+    const doc = cliJson(['show', join(ROOT, 'test/fixtures/model-folder')]);
+    expect(doc.crossCheck).toMatch(/agrees/);
+  });
+});
+
+describe('help', () => {
+  it('--help lists the commands and the exit codes', () => {
+    const r = cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:/);
+    for (const c of ['list', 'show', 'fit', 'compare', 'gpus', 'audit', 'import']) expect(r.stdout).toContain(c);
+  });
+  it('fit --help explains the rules and the defaults', () => {
+    const r = cli(['fit', '--help']);
+    expect(r.stdout).toMatch(/tensor-parallel/);
+    expect(r.stdout).toMatch(/utilization/);
+  });
+});
