@@ -87,11 +87,12 @@ class Cfg {
 type Arch = CardInput['architecture'];
 
 /** head_dim: explicit value (null = absent) or hidden / heads. */
+/** head_dim: an explicit value (null = absent), else the config class default, else hidden // heads
+ *  (floor division, as transformers' `getattr(config, "head_dim", hidden // heads)`). */
 function headDim(c: Cfg, h: number, heads: number, def?: number): number {
   if (c.has('head_dim')) return c.int('head_dim');
   if (def !== undefined) return def;
-  if (h % heads !== 0) throw new UserError(`${c.file}: ${c.prefix}num_attention_heads: ${heads} does not divide hidden_size ${h}, and no head_dim is given`);
-  return h / heads;
+  return Math.floor(h / heads);
 }
 
 /** The dimensions every real config states are required (a default here would be a guess);
@@ -294,7 +295,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       return {
         a: arch({
           vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads, 128), qkv_bias: ab, o_bias: false, qk_norm: c.bool('use_qk_norm', false) ? 'per_head' : 'none' },
+          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads), qkv_bias: ab, o_bias: false, qk_norm: c.bool('use_qk_norm', false) ? 'per_head' : 'none' },
           mlp: { gated: true, dense_ffn: c.int('intermediate_size', 10944) },
           moe: {
             experts: E, top_k: c.int('num_experts_per_tok', 8), expert_ffn: moeI, layers: deepseekMoeLayers(c, 1),
@@ -312,6 +313,8 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const ffn = c.obj('ffn_config');
       const hidden = c.int('d_model');
       const heads = c.int('n_heads');
+      // DbrxConfig.validate_architecture rejects tied embeddings
+      c.refuse('tie_word_embeddings', (v) => v === false, 'DBRX never ties its embeddings');
       if (hidden % heads !== 0) throw new UserError(`${c.file}: n_heads: ${heads} does not divide d_model ${hidden}`);
       return {
         a: arch({
@@ -386,7 +389,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const attnOffset = c.int('attn_layer_offset', 4, 0);
       const expPeriod = c.int('expert_layer_period', 2);
       const expOffset = c.int('expert_layer_offset', 1, 0);
-      const E = c.int('num_experts', 16);
+      const E = c.int('num_experts', c.int('num_local_experts', 16));
       const rank = c.raw('mamba_dt_rank');
       const dtRank = rank === undefined || rank === null || rank === 'auto' ? Math.ceil(d.hidden / 16) : c.int('mamba_dt_rank');
       const I = c.int('intermediate_size', 14336);
@@ -415,7 +418,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       return {
         a: arch({
           vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', !residual), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads) },
+          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads, 128) },
           mlp: { gated: true },
           moe: { experts: E, top_k: c.int('num_experts_per_tok', 2), expert_ffn: moeI, layers: 'all', ...(residual ? { dense_residual_ffn: c.int('intermediate_size') } : {}) },
           norms: { kind: 'rmsnorm', per_layer: 4 },
@@ -465,9 +468,11 @@ export function importConfig(data: unknown, file: string): ImportResult {
   if (topType === undefined) throw new UserError(`${file}: model_type: required; supported: ${SUPPORTED_TYPES.join(', ')}`);
   let c = root;
   let type = topType.toLowerCase();
+  const extraNotes: string[] = [];
   if (type === 'llama4' && root.has('text_config')) {
     c = root.obj('text_config');
     type = 'llama4_text';
+    if (root.has('vision_config')) extraNotes.push('vision_config present: the vision encoder and projector are not counted (text decoder only); declare them under extra_components');
   } else if (root.has('text_config') && !['llama4'].includes(type)) {
     throw new UserError(`${file}: text_config: nested text configs are supported for llama4 only (model_type "${topType}")`);
   }
@@ -488,7 +493,7 @@ export function importConfig(data: unknown, file: string): ImportResult {
     released: undefined,
     licence: undefined,
     sources: [{ url: file, supports: `Hugging Face config.json (model_type ${topType}), imported by moe-calc` }],
-    notes,
+    notes: [...notes, ...extraNotes],
     architecture: { ...a, native_precision: native },
   };
   const valid = validate(CardSchema, card, file);

@@ -45,6 +45,8 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
         mtp: d.mtp,
         extra: d.extra,
         checkpointTotal: d.total + d.mtp + d.extra,
+        // transformers' sum(p.numel()) leaves out these persistent buffers (DeepSeek/GLM router correction biases)
+        transformersParameters: d.total - d.buffers,
         breakdown: d.breakdown,
         derivation: explain,
       },

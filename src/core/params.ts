@@ -84,6 +84,8 @@ export interface ParamDerivation {
   mtp: number;
   /** declared parts outside the text decoder, e.g. a vision encoder (not in total) */
   extra: number;
+  /** elements in total that transformers keeps as buffers, not nn.Parameters (router correction biases) */
+  buffers: number;
 }
 
 /** Multiply non-negative integers, refusing results past 2^53 (a count we could not print exactly). */
@@ -293,6 +295,7 @@ export function deriveParams(card: Pick<Card, 'architecture' | 'extra_components
   }
   let extra = 0;
   for (const e of card.extra_components) extra += e.params;
+  const buffers = a.moe?.router_correction_bias ? a.moe.experts * moeLayers : 0;
 
   return {
     tensors,
@@ -311,6 +314,7 @@ export function deriveParams(card: Pick<Card, 'architecture' | 'extra_components
     },
     mtp,
     extra,
+    buffers,
   };
 }
 
