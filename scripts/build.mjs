@@ -21,7 +21,10 @@ mkdirSync(dist, { recursive: true });
 
 // 1. The user-file reader, then the built-in data validated by it.
 await build({ ...common, entryPoints: [join(root, 'src/cards/user-files.ts')], format: 'cjs', outfile: join(dist, 'user-files.cjs') });
-const { loadBuiltinFromYaml } = createRequire(import.meta.url)(join(dist, 'user-files.cjs'));
+const { loadBuiltinFromYaml, jsonSchemas } = createRequire(import.meta.url)(join(dist, 'user-files.cjs'));
+// JSON Schemas of the card format and the --json outputs, generated from the zod schemas.
+mkdirSync(join(root, 'schema'), { recursive: true });
+for (const [name, schema] of Object.entries(jsonSchemas())) writeFileSync(join(root, 'schema', name), JSON.stringify(schema, null, 2) + '\n');
 let data;
 try {
   data = loadBuiltinFromYaml(join(root, 'models'));

@@ -4,3 +4,4 @@ export { loadCardFile, loadGpuCatalogFile, cardFilesIn, readJsonFile } from './l
 export { importConfigFile, importConfig } from './import-hf.js';
 export { loadBuiltinFromYaml } from './builtin-yaml.js';
 export { stringify as yamlStringify } from 'yaml';
+export { jsonSchemas } from './json-schemas.js';

@@ -197,3 +197,14 @@ describe('help', () => {
     expect(r.stdout).toMatch(/utilization/);
   });
 });
+
+describe('JSON output contracts', () => {
+  it('show, fit, compare and audit --json validate against the published output schemas', async () => {
+    const { ShowOutput, FitOutput, CompareOutput, AuditOutput } = await import('../../src/cards/output-schema.js');
+    for (const id of ['deepseek-v3', 'gpt-oss-120b', 'llama-3.1-70b']) ShowOutput.parse(cliJson(['show', id]));
+    FitOutput.parse(cliJson(['fit', 'kimi-k2', '--gpu', 'h200', '--precision', 'all']));
+    FitOutput.parse(cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--count', '3']));
+    CompareOutput.parse(cliJson(['compare', '--gpu', 'h100']));
+    AuditOutput.parse(cliJson(['audit']));
+  });
+});
