@@ -96,6 +96,7 @@ Example: moe-calc show mixtral-8x7b --json`)
     .option('--gpus-per-node <n>', 'largest tensor-parallel group (default: the GPU\'s, 8 for HGX); pipeline stages beyond it')
     .option('--batch-tokens <n>', 'tokens in the prefill/profiling batch that sets the activation peak (default 8192 on >= 70 GiB GPUs, else 2048, as vLLM)')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
+    .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
     .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; default 0.14 GB alone, 0.59 GB with several GPUs)')
     .addHelpText('after', `
 How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
@@ -108,7 +109,8 @@ ${EXIT_CODES}
 Examples:
   moe-calc fit grok-2 --gpu a100-40g
   moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
-  moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json`)
+  moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json
+  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`)
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
 
   program

@@ -6,7 +6,8 @@ import { fitPlan, layerBytes, totalWeightBytes, type FitOptions, type Plan } fro
 import { kvDtypeBytes } from '../core/kv.js';
 import { DEFAULT_UTILIZATION, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
-import { UserError } from '../errors.js';
+import { UserError, didYouMean } from '../errors.js';
+import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
 import { terminalTable, bar } from '../render/table.js';
 import { bytes, int, tokens } from '../render/format.js';
 import { c } from '../render/color.js';
@@ -24,6 +25,7 @@ export interface FitFlags extends GlobalOptions {
   batchTokens?: string;
   activationGb?: string;
   nonTorchGb?: string;
+  engine?: string;
 }
 
 /** Precisions `fit` shows when --precision is not given (the native one is added first). */
@@ -38,6 +40,7 @@ export interface FitSetup {
   options: Omit<FitOptions, 'precision'>;
   kvPrecision: string;
   explicitContext: boolean;
+  engine?: Engine;
 }
 
 export function selectPrecisions(card: Card, flag: string | undefined): Precision[] {
@@ -75,7 +78,13 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
     nonTorchBytes: nonTorch === undefined ? undefined : Math.round(nonTorch * 1e9),
     count,
   };
-  return { card, file, gpu, precisions: selectPrecisions(card, f.precision), options, kvPrecision, explicitContext: context !== undefined };
+  let engine: Engine | undefined;
+  if (f.engine !== undefined) {
+    const e = f.engine.toLowerCase().replace(/^llamacpp$|^llama-cpp$/, 'llama.cpp');
+    if (!(ENGINES as readonly string[]).includes(e)) throw new UserError(`--engine: unknown engine "${f.engine}" (expected ${ENGINES.join(', ')})${didYouMean(e, ENGINES)}`);
+    engine = e as Engine;
+  }
+  return { card, file, gpu, precisions: selectPrecisions(card, f.precision), options, kvPrecision, explicitContext: context !== undefined, engine };
 }
 
 export interface PrecisionResult {
@@ -126,6 +135,32 @@ export function assumptionsOf(s: FitSetup) {
   };
 }
 
+/** The context to serve: what fits, rounded down to a multiple of 1024 tokens past 4096. */
+function servedContext(fits: number, modelMax: number): number {
+  const c = Math.min(fits, modelMax);
+  return c > 4096 && c < modelMax ? Math.floor(c / 1024) * 1024 : c;
+}
+
+/** Pre-flight: what would stop the plan from starting or disappoint, each with its fix. */
+export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan | undefined): string[] {
+  const w: string[] = [];
+  for (const { precision } of results) {
+    if (precision.needs === 'fp8' && !s.gpu.native_fp8) w.push(`${s.gpu.id} has no native fp8: engines run ${precision.id} weights weight-only (vLLM's fp8 Marlin kernel), same weight memory, slower matmuls; choose int8 or a GPU with fp8 (H100, L40S, MI300X) for fp8 compute`);
+    if (precision.needs === 'fp4' && !s.gpu.native_fp4) w.push(`${s.gpu.id} has no native fp4: ${precision.id} weights run through a fallback kernel whose layout and memory may differ; use int4 (AWQ/GPTQ) or a Blackwell GPU`);
+  }
+  for (const { plan } of results) {
+    if (plan && !plan.fits && plan.perGpu.weightsBytes + plan.perGpu.overheadBytes <= plan.perGpu.budgetBytes) {
+      w.push(`at ${plan.precision} on ${plan.gpuCount} GPUs the weights fit but the KV cache for ${s.options.batch} x ${s.options.context} tokens does not: up to ${plan.maxContext} tokens fit; lower --context or add GPUs`);
+    }
+  }
+  if (chosen) {
+    const nodes = Math.ceil(chosen.gpuCount / s.options.gpusPerNode);
+    if (nodes > 1) w.push(`the ${chosen.precision} plan spans ${nodes} nodes (TP${chosen.tensorParallel} x PP${chosen.pipelineParallel}): pipeline stages cross the network, so a fast interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size`);
+    if (s.gpu.vendor === 'nvidia' && !s.gpu.native_fp8 && s.gpu.gpus_per_node < 8 && chosen.tensorParallel > 1) w.push(`${s.gpu.id} has no NVLink: TP${chosen.tensorParallel} all-reduces over PCIe; pipeline parallel (--gpus-per-node 1) may be faster`);
+  }
+  return w;
+}
+
 /** The plan drawn per GPU: the --precision given, else the fewest GPUs at the native precision or
  *  at 8 bits or more (ties go to the higher precision, the table order). */
 export function chosenPlan(results: PrecisionResult[], native: string, explicit: boolean, totalParams: number): Plan | undefined {
@@ -146,6 +181,13 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const d = deriveParams(s.card);
   const results = planAll(s, d);
   const fits = results.some((r) => r.plan?.fits);
+  const a = s.card.architecture;
+  const chosen = chosenPlan(results, a.native_precision, f.precision !== undefined, d.total);
+  const launch: LaunchCommand | undefined =
+    s.engine && chosen?.fits
+      ? launchCommand(s.engine, { card: s.card, plan: chosen, precision: chosen.precision, utilization: s.options.utilization, kvPrecision: s.kvPrecision, maxModelLen: servedContext(chosen.maxContext, a.max_context) })
+      : undefined;
+  const warnings = preflight(s, results, chosen);
   if (f.json) {
     printJson({
       schemaVersion: SCHEMA_VERSION,
@@ -159,6 +201,9 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
           : { precision: precision.id, fits: false, gpuCount: null, reason: s.options.count ? `no allowed layout of ${s.options.count} GPUs` : 'does not fit within the search limit' },
       ),
       assumptions: assumptionsOf(s),
+      chosen: chosen ? { precision: chosen.precision, gpuCount: chosen.gpuCount } : null,
+      launch: launch ? { engine: launch.engine, argv: launch.argv, notes: launch.notes } : null,
+      warnings,
     });
     return s.options.count !== undefined && !fits ? 1 : 0;
   }
@@ -172,7 +217,6 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       (o.count ? `; checking exactly ${o.count} GPUs` : ''),
   );
   print('');
-  const a = s.card.architecture;
   const rows = results.map(({ precision, plan, weightsBytes: w }) => {
     if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-'];
     const pg = plan.perGpu;
@@ -198,7 +242,6 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
     }),
   );
   print(`* the model's own maximum context. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
-  const chosen = chosenPlan(results, a.native_precision, f.precision !== undefined, d.total);
   if (chosen) {
     print('');
     print(k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) + '   (# weights, k KV cache, o overhead, . free)');
@@ -222,9 +265,14 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   } else {
     print(fitting.length ? `Fewest GPUs per precision: ${fitting.join(', ')}.` : k.red('No plan fits within the search limit.'));
   }
-  for (const { precision } of results) {
-    if (precision.needs === 'fp8' && !s.gpu.native_fp8) print(k.yellow(`note: ${s.gpu.id} has no native fp8; engines run ${precision.id} weights weight-only (fp8 Marlin in vLLM): same weight memory, slower matmuls.`));
-    if (precision.needs === 'fp4' && !s.gpu.native_fp4) print(k.yellow(`note: ${s.gpu.id} has no native fp4; ${precision.id} weights run through a fallback kernel whose layout may differ.`));
+  for (const w of warnings) print(k.yellow(`warning: ${w}`));
+  if (s.engine) {
+    print('');
+    if (launch) {
+      print(k.bold(`Launch with ${launch.engine} (plan at ${chosen!.precision}, ${chosen!.gpuCount} x ${s.gpu.id}):`));
+      print('  ' + launch.argv.map(shellQuote).join(' '));
+      for (const n of launch.notes) print(`  note: ${n}`);
+    } else print(k.red(`No launch command: no plan fits.`));
   }
   return o.count !== undefined && !fits ? 1 : 0;
 }

@@ -208,3 +208,39 @@ describe('JSON output contracts', () => {
     AuditOutput.parse(cliJson(['audit']));
   });
 });
+
+describe('launch commands and pre-flight', () => {
+  it('--engine sglang matches the Grok-2 model card command (TP 8, fp8 quantisation)', () => {
+    const doc = cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--engine', 'sglang']);
+    const argv: string[] = doc.launch.argv;
+    // xai-org/grok-2 README: python3 -m sglang.launch_server --model /local/grok-2 ... --tp 8 --quantization fp8
+    expect(argv.slice(0, 3)).toEqual(['python3', '-m', 'sglang.launch_server']);
+    expect(argv[argv.indexOf('--tp') + 1]).toBe('8');
+    expect(argv[argv.indexOf('--quantization') + 1]).toBe('fp8');
+  });
+  it('--engine vllm gives the vLLM equivalent', () => {
+    const r = cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--engine', 'vllm']);
+    expect(r.stdout).toMatch(/vllm serve xai-org\/grok-2 --tensor-parallel-size 8 --enable-expert-parallel --quantization fp8 --max-model-len \d+ --gpu-memory-utilization 0.9/);
+  });
+  it('--engine llama.cpp names the GGUF, context and offload flags', () => {
+    const doc = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'rtx-4090', '--precision', 'q4_k_m', '--engine', 'llama.cpp']);
+    expect(doc.launch.argv).toEqual(expect.arrayContaining(['llama-server', '-ngl', '999', '-c']));
+  });
+  it('warns about fp8 on a GPU without native fp8', () => {
+    expect(cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'fp8']).warnings.join(' ')).toMatch(/no native fp8/);
+  });
+  it('warns about fp4 on a GPU without native fp4', () => {
+    expect(cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4']).warnings.join(' ')).toMatch(/no native fp4/);
+  });
+  it('warns when the plan spans nodes', () => {
+    expect(cliJson(['fit', 'deepseek-v3', '--gpu', 'h100', '--precision', 'fp8-block']).warnings.join(' ')).toMatch(/spans 2 nodes/);
+  });
+  it('warns when the weights fit but the KV cache for one sequence of the context does not', () => {
+    const doc = cliJson(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--precision', 'bf16', '--count', '2', '--context', '131072']);
+    expect(doc.fits).toBe(false);
+    expect(doc.warnings.join(' ')).toMatch(/weights fit but the KV cache for 1 x 131072 tokens does not: up to \d+ tokens fit/);
+  });
+  it('warns about TP over PCIe on GPUs without NVLink', () => {
+    expect(cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'q4_k_m', '--count', '2']).warnings.join(' ')).toMatch(/PCIe/);
+  });
+});

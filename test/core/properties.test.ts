@@ -79,7 +79,8 @@ export const cardArb: fc.Arbitrary<Card> = fc
     const m = c.architecture.moe;
     if (!m) return true;
     // at least one MoE layer under the generated rule
-    for (let i = 0; i < c.architecture.num_layers; i++) if (i >= (('from' in m.layers && m.layers.from) || 0) && i % (m.layers as { period: number }).period === (m.layers as { period: number }).period - 1) return true;
+    const rule = m.layers as { period: number; from?: number };
+    for (let i = 0; i < c.architecture.num_layers; i++) if (i >= (rule.from ?? 0) && i % rule.period === rule.period - 1) return true;
     return false;
   });
 
