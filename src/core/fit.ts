@@ -90,8 +90,13 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
   const hit = m.get(p.id);
   if (hit) return hit;
   const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], embed: 0, head: 0 };
+  // a format depends on the tensor's role (and, for GGUF mixes, its layer): look each up once
+  const bpwOf = new Map<string, number>();
   for (const t of d.tensors) {
-    const b = (t.params * FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw) / 8;
+    const key = p.gguf ? `${t.role}|${t.matrix}|${t.layer}` : `${t.role}|${t.matrix}`;
+    let bpw = bpwOf.get(key);
+    if (bpw === undefined) bpwOf.set(key, (bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw));
+    const b = (t.params * bpw) / 8;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
       else lb.head += b; // LM head and final norm live with the last stage

@@ -14,6 +14,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Display width: ANSI codes take none; CJK and full-width characters take two cells. */
 export function displayWidth(s: string): number {
+  if (/^[\x20-\x7e]*$/.test(s)) return s.length;
   let w = 0;
   for (const ch of s.replace(ANSI, '')) {
     const c = ch.codePointAt(0)!;
