@@ -15,6 +15,7 @@ import { compareCommand } from './commands/compare.js';
 import { gpusCommand } from './commands/gpus.js';
 import { auditCommand } from './commands/audit.js';
 import { importCommand } from './commands/import.js';
+import { speedCommand } from './commands/speed.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -97,6 +98,8 @@ Example: moe-calc show mixtral-8x7b --json`)
     .option('--batch-tokens <n>', 'tokens in the prefill/profiling batch that sets the activation peak (default 8192 on >= 70 GiB GPUs, else 2048, as vLLM)')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
+    .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
+    .option('--offload-experts <N|auto>', 'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto = fewest that fit (default with --cpu-memory)')
     .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; default 0.14 GB alone, 0.59 GB with several GPUs)')
     .addHelpText('after', `
 How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
@@ -112,6 +115,35 @@ Examples:
   moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json
   moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`)
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
+
+  program
+    .command('speed')
+    .description('decode and prefill speed of a plan: roofline estimate with an error band from published measurements')
+    .argument('<model>', 'card id, card file, or config.json / model folder')
+    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus"')
+    .option('--count <n>', 'GPUs (default: the fewest that fit)')
+    .option('--precision <p>', 'one weight precision (default: the native one)')
+    .option('--context <tokens>', 'tokens in context while decoding (default 8192)')
+    .option('--batch <n>', 'concurrent sequences (default 1)')
+    .addOption(new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'))
+    .option('--engine <name>', 'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)')
+    .option('--cpu-memory <GB>', 'host RAM for offloaded experts (GB)')
+    .option('--offload-experts <N|auto>', 'routed experts of the first N MoE layers in host memory')
+    .option('--host-bandwidth <GB/s>', 'host memory bandwidth for offloaded experts (default 60)')
+    .option('--bw-efficiency <f>', 'fraction of GPU memory bandwidth achieved (default: the engine profile)')
+    .option('--compute-efficiency <f>', 'fraction of peak FLOPs achieved (default: the engine profile)')
+    .option('--layer-latency-us <us>', 'fixed time per layer per step (default: the engine profile)')
+    .option('--prompt <tokens>', 'prompt length for the time to first token (default 1024)')
+    .option('--utilization <f>', 'as in fit')
+    .option('--gpus-per-node <n>', 'as in fit')
+    .addHelpText('after', `
+Decode step = max(bytes read / (bandwidth x TP x efficiency), FLOPs / (peak x TP x efficiency))
+              + layers x latency. Bytes read = every non-routed weight + the distinct routed experts a
+batch touches, E x (1 - (1 - k/E)^B) per MoE layer + the KV cache; offloaded experts are read at
+host bandwidth. Prefill = 2 x active parameters x prompt tokens + attention FLOPs at peak.
+
+Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precision q4_k_m`)
+    .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => speedCommand(model, o as never))));
 
   program
     .command('compare')

@@ -1,6 +1,7 @@
 // moe-calc fit <model> --gpu <id>: how many GPUs, at which precision, with the per-GPU plan.
 import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
-import { deriveParams, type ParamDerivation } from '../core/params.js';
+import { countLayers, deriveParams, type ParamDerivation } from '../core/params.js';
+import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate } from '../core/speed.js';
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
 import { fitPlan, layerBytes, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
@@ -26,6 +27,8 @@ export interface FitFlags extends GlobalOptions {
   activationGb?: string;
   nonTorchGb?: string;
   engine?: string;
+  cpuMemory?: string;
+  offloadExperts?: string;
 }
 
 /** Precisions `fit` shows when --precision is not given (the native one is added first). */
@@ -67,6 +70,18 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   const count = intFlag('--count', f.count, 1, 100_000);
   const act = numFlag('--activation-gb', f.activationGb, 0, 10_000, true);
   const nonTorch = numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true);
+  const cpu = numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000);
+  let offload: FitOptions['offload'];
+  if (f.offloadExperts !== undefined) {
+    if (cpu === undefined) throw new UserError('--offload-experts: needs --cpu-memory <GB> (the host memory the experts may use)');
+    if (!a.moe) throw new UserError(`--offload-experts: ${card.id} is dense: it has no routed experts to offload`);
+    if (gpu.usable_fraction < 1) throw new UserError(`--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading experts frees nothing`);
+    const v = f.offloadExperts.trim().toLowerCase();
+    const moeLayers = countLayers(a.moe.layers, a.num_layers);
+    offload = { layers: v === 'auto' ? 'auto' : intFlag('--offload-experts', v, 0, moeLayers)!, hostBytes: Math.round(cpu * 1e9) };
+  } else if (cpu !== undefined) {
+    offload = { layers: 'auto', hostBytes: Math.round(cpu * 1e9) };
+  }
   const options: Omit<FitOptions, 'precision'> = {
     kvBytes,
     context: context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
@@ -77,6 +92,7 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
     activationBytes: act === undefined ? undefined : Math.round(act * 1e9),
     nonTorchBytes: nonTorch === undefined ? undefined : Math.round(nonTorch * 1e9),
     count,
+    ...(offload ? { offload } : {}),
   };
   let engine: Engine | undefined;
   if (f.engine !== undefined) {
@@ -92,15 +108,40 @@ export interface PrecisionResult {
   plan: Plan | undefined;
   /** all weights at this precision */
   weightsBytes: number;
+  /** decode estimate for the plan (engine profile by precision: llama.cpp for GGUF, else vLLM) */
+  speed?: SpeedEstimate;
+  speedEngine?: 'llama.cpp' | 'vllm' | 'sglang';
+}
+
+/** The speed profile a plan is estimated with: the --engine given, else llama.cpp for GGUF files and vLLM otherwise. */
+export function speedEngineFor(p: Precision, engine?: string): 'llama.cpp' | 'vllm' | 'sglang' {
+  if (engine === 'llama.cpp' || engine === 'vllm' || engine === 'sglang') return engine;
+  return p.gguf ? 'llama.cpp' : 'vllm';
+}
+
+export function speedOf(s: FitSetup, d: ParamDerivation, precision: Precision, plan: Plan, hostBandwidth = DEFAULT_HOST_BANDWIDTH): { speed: SpeedEstimate; engine: 'llama.cpp' | 'vllm' | 'sglang' } {
+  const engine = speedEngineFor(precision, s.engine);
+  const prof = SPEED_PROFILES[engine];
+  const speed = estimateSpeed(s.card, d, s.gpu, {
+    precision, kvBytes: s.options.kvBytes, context: s.options.context, batch: s.options.batch, tensorParallel: plan.tensorParallel,
+    bandwidthEfficiency: prof.bandwidthEfficiency, computeEfficiency: prof.computeEfficiency, layerLatency: prof.layerLatency, tpLatency: prof.tpLatency,
+    offloadLayers: plan.offload?.layers ?? 0, hostBandwidth,
+  });
+  return { speed, engine };
 }
 
 export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): PrecisionResult[] {
   const a = s.card.architecture;
-  return s.precisions.map((precision) => ({
-    precision,
-    plan: fitPlan(s.card, d, s.gpu, { ...s.options, precision }),
-    weightsBytes: totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, precision)),
-  }));
+  return s.precisions.map((precision) => {
+    const plan = fitPlan(s.card, d, s.gpu, { ...s.options, precision });
+    const sp = plan?.fits ? speedOf(s, d, precision, plan) : undefined;
+    return {
+      precision,
+      plan,
+      weightsBytes: totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, precision)),
+      ...(sp ? { speed: sp.speed, speedEngine: sp.engine } : {}),
+    };
+  });
 }
 
 function planJson(p: Plan) {
@@ -195,9 +236,14 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       gpu: { id: s.gpu.id, name: s.gpu.name, memoryBytes: s.gpu.memory_bytes, usableFraction: s.gpu.usable_fraction },
       fits,
       count: s.options.count ?? null,
-      plans: results.map(({ precision, plan, weightsBytes }) =>
+      plans: results.map(({ precision, plan, weightsBytes, speed, speedEngine }) =>
         plan
-          ? { ...planJson(plan), weightsTotalBytes: weightsBytes }
+          ? {
+              ...planJson(plan),
+              weightsTotalBytes: weightsBytes,
+              ...(plan.offload ? { offload: plan.offload } : {}),
+              decode: speed ? { engine: speedEngine, tokensPerSecondPerSequence: speed.tokensPerSecondPerSequence, tokensPerSecondTotal: speed.tokensPerSecondTotal, errorBand: SPEED_PROFILES[speedEngine!].band } : null,
+            }
           : { precision: precision.id, fits: false, gpuCount: null, reason: s.options.count ? `no allowed layout of ${s.options.count} GPUs` : 'does not fit within the search limit' },
       ),
       assumptions: assumptionsOf(s),
@@ -217,8 +263,9 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       (o.count ? `; checking exactly ${o.count} GPUs` : ''),
   );
   print('');
-  const rows = results.map(({ precision, plan, weightsBytes: w }) => {
-    if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-'];
+  const offloading = o.offload !== undefined;
+  const rows = results.map(({ precision, plan, weightsBytes: w, speed }) => {
+    if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-', '-', ...(offloading ? ['-'] : [])];
     const pg = plan.perGpu;
     const status = plan.fits ? k.green('fits') : k.red(`short ${bytes(plan.shortfallBytes, u)}`);
     return [
@@ -232,16 +279,21 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       `${bytes(pg.totalBytes, u)} / ${bytes(pg.budgetBytes, u)}`,
       plan.fits ? tokens(plan.maxContext) + (plan.maxContextIsModelLimit ? '*' : '') : '-',
       plan.fits ? `${tokens(plan.maxConcurrency)}  ${status}` : status,
+      speed ? speed.tokensPerSecondPerSequence.toFixed(speed.tokensPerSecondPerSequence < 10 ? 1 : 0) : '-',
+      ...(offloading ? [plan.offload ? `${plan.offload.layers} layers, ${bytes(plan.offload.hostBytes, u)}` : '-'] : []),
     ];
   });
   print(
     terminalTable({
-      head: ['precision', 'weights (all)', 'GPUs', 'layout', 'weights/GPU', 'KV/GPU', 'overhead/GPU', 'used / budget per GPU', 'max context', `max seqs @${int(o.context)}`],
+      head: ['precision', 'weights (all)', 'GPUs', 'layout', 'weights/GPU', 'KV/GPU', 'overhead/GPU', 'used / budget per GPU', 'max context', `max seqs @${int(o.context)}`, 'decode t/s*', ...(offloading ? ['experts in host memory'] : [])],
       rows,
-      right: [1, 2, 4, 5, 6, 7, 8],
+      right: [1, 2, 4, 5, 6, 7, 8, 10],
     }),
   );
-  print(`* the model's own maximum context. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
+  print(`* max context: the model's own maximum. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
+  const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
+  if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
+  if (offloading) print(`Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`);
   if (chosen) {
     print('');
     print(k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) + '   (# weights, k KV cache, o overhead, . free)');
@@ -256,6 +308,9 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       else lines.push(`GPUs ${first}-${first + gpusPerStage - 1} (stage ${si + 1}) ${text}`);
     });
     for (const l of lines) print(chosen.fits ? l : k.red(l));
+    if (chosen.offload) {
+      print(`host  routed experts of MoE layers 1-${chosen.offload.layers}: ${bytes(chosen.offload.hostBytes, u)} of ${bytes(chosen.offload.hostCapacityBytes, u)} host memory (llama.cpp: --n-cpu-moe ${chosen.offload.layers})`);
+    }
   }
   print('');
   const fitting = results.filter((r) => r.plan?.fits).map((r) => `${r.precision.id}: ${r.plan!.gpuCount}`);

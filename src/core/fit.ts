@@ -32,6 +32,10 @@ export interface FitOptions {
   count?: number;
   /** stop searching past this many GPUs */
   maxGpus?: number;
+  /** expert offload: routed-expert tensors of the first `layers` MoE layers live in host memory
+   *  (llama.cpp --n-cpu-moe N keeps the experts of the first N layers on the CPU); 'auto' finds the
+   *  fewest that fit; hostBytes is the host memory available for them */
+  offload?: { layers: number | 'auto'; hostBytes: number };
 }
 
 export interface PerGpu {
@@ -65,6 +69,8 @@ export interface Plan {
   maxConcurrency: number;
   /** bytes missing on the worst GPU when it does not fit */
   shortfallBytes: number;
+  /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
+  offload?: { layers: number; hostBytes: number; hostCapacityBytes: number };
   notes: string[];
 }
 
@@ -75,6 +81,9 @@ export interface LayerBytes {
   /** prefix sums of the two (length layers + 1), so a pipeline stage sums in O(1) */
   shardedPrefix: number[];
   replicatedPrefix: number[];
+  /** routed-expert bytes per layer (part of sharded) and their prefix sums */
+  routed: number[];
+  routedPrefix: number[];
   embed: number;
   head: number;
 }
@@ -89,7 +98,7 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
   if (!m) cache.set(d, (m = new Map()));
   const hit = m.get(p.id);
   if (hit) return hit;
-  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], embed: 0, head: 0 };
+  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0 };
   // a format depends on the tensor's role (and, for GGUF mixes, its layer): look each up once
   const bpwOf = new Map<string, number>();
   for (const t of d.tensors) {
@@ -102,10 +111,12 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
       else lb.head += b; // LM head and final norm live with the last stage
     } else if (REPLICATED_ROLES.has(t.role)) lb.replicated[t.layer]! += b;
     else lb.sharded[t.layer]! += b;
+    if (t.component === 'routedExperts') lb.routed[t.layer]! += b;
   }
   for (let i = 0; i < nLayers; i++) {
     lb.shardedPrefix.push(lb.shardedPrefix[i]! + lb.sharded[i]!);
     lb.replicatedPrefix.push(lb.replicatedPrefix[i]! + lb.replicated[i]!);
+    lb.routedPrefix.push(lb.routedPrefix[i]! + lb.routed[i]!);
   }
   m.set(p.id, lb);
   return lb;
@@ -165,10 +176,19 @@ function stageRange(L: number, pp: number, s: number): [number, number] {
   return [Math.floor((s * L) / pp), Math.floor(((s + 1) * L) / pp)];
 }
 
-export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number): Plan {
+/** Index just past the n-th MoE layer (0 for n = 0): layers before it have their experts offloaded. */
+export function offloadCutoff(a: Architecture, n: number): number {
+  if (n <= 0 || !a.moe) return 0;
+  let seen = 0;
+  for (let i = 0; i < a.num_layers; i++) if (inLayerSet(a.moe.layers, i) && ++seen === n) return i + 1;
+  return a.num_layers;
+}
+
+export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0): Plan {
   const a = card.architecture;
   const L = a.num_layers;
   const lb = layerBytes(d, L, a.moe?.experts ?? 0, o.precision);
+  const cut = offloadCutoff(a, offloadLayers);
   const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
   const budget = Math.floor(capacity * o.utilization);
   const n = tp * pp;
@@ -183,7 +203,8 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   let minConcurrency = Number.POSITIVE_INFINITY;
   for (let s = 0; s < pp; s++) {
     const [from, to] = stageRange(L, pp, s);
-    let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]!) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
+    const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
+    let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (s === 0) w += lb.embed / tp;
     if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     const weights = Math.ceil(w);
@@ -215,7 +236,9 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   }
   const pg = worst!;
   const maxContext = Math.min(minContext, a.max_context);
-  const fits = pg.totalBytes <= budget;
+  const hostBytes = Math.ceil(lb.routedPrefix[cut]!);
+  const hostCapacity = o.offload?.hostBytes ?? 0;
+  const fits = pg.totalBytes <= budget && hostBytes <= (o.offload ? hostCapacity : 0);
   return {
     precision: o.precision.id,
     gpuCount: n,
@@ -228,8 +251,30 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     maxContextIsModelLimit: minContext >= a.max_context,
     maxConcurrency: Number.isFinite(minConcurrency) ? Math.max(0, minConcurrency) : Number.MAX_SAFE_INTEGER,
     shortfallBytes: Math.max(0, pg.totalBytes - budget),
+    ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
     notes: [],
   };
+}
+
+/** With offload: the fewest offloaded MoE layers that fit this layout (binary search: more
+ *  offloaded layers never need more GPU memory), or all of them when none fits. */
+function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number): Plan {
+  const want = o.offload!.layers;
+  if (want !== 'auto') return evaluateLayout(card, d, gpu, o, tp, pp, want);
+  const moeLayers = d.layers.moe;
+  let lo = 0;
+  let hi = moeLayers;
+  let best = evaluateLayout(card, d, gpu, o, tp, pp, hi);
+  if (!best.fits) return best;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const p = evaluateLayout(card, d, gpu, o, tp, pp, mid);
+    if (p.fits) {
+      best = p;
+      hi = mid;
+    } else lo = mid + 1;
+  }
+  return best;
 }
 
 /** Layouts of exactly n GPUs that the rules allow, most TP first. */
@@ -256,7 +301,7 @@ function better(x: Plan, y: Plan | undefined): boolean {
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
   let best: Plan | undefined;
   for (const { tp, pp } of layoutsFor(card, n, o)) {
-    const p = evaluateLayout(card, d, gpu, o, tp, pp);
+    const p = o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp) : evaluateLayout(card, d, gpu, o, tp, pp);
     if (better(p, best)) best = p;
   }
   return best;
@@ -268,7 +313,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const a = card.architecture;
   const totalWeights = totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
-  const start = Math.max(1, Math.floor(totalWeights / budget));
+  const start = o.offload ? 1 : Math.max(1, Math.floor(totalWeights / budget));
   // past every layer on its own stage of a full TP group there is nothing left to split
   const maxGpus = Math.min(o.maxGpus ?? 4096, a.num_layers * o.gpusPerNode);
   let last: Plan | undefined;

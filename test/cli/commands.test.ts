@@ -244,3 +244,38 @@ describe('launch commands and pre-flight', () => {
     expect(cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'q4_k_m', '--count', '2']).warnings.join(' ')).toMatch(/PCIe/);
   });
 });
+
+describe('expert offload and speed', () => {
+  it('Qwen3-235B-A22B q4_k_m on one RTX 4090 with 192 GB of RAM: experts of the first N layers in host memory', () => {
+    const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '192', '--offload-experts', 'auto', '--precision', 'q4_k_m']);
+    const p = doc.plans[0];
+    expect(p.fits).toBe(true);
+    expect(p.gpuCount).toBe(1);
+    expect(p.offload.layers).toBeGreaterThan(0);
+    expect(p.offload.layers).toBeLessThanOrEqual(94);
+    expect(p.offload.hostBytes).toBeLessThanOrEqual(192e9);
+    expect(p.perGpu.totalBytes).toBeLessThanOrEqual(p.perGpu.budgetBytes);
+    expect(p.decode.tokensPerSecondPerSequence).toBeGreaterThan(0);
+    expect(p.decode.errorBand).toHaveLength(2);
+  });
+  it('speed gives tokens/s with its error band and prints every assumption', () => {
+    const r = cli(['speed', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '192', '--precision', 'q4_k_m']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/decode: \d+\.\d tokens\/s per sequence \(expected \d+\.\d-\d+\.\d\)/);
+    expect(r.stdout).toMatch(/host reads .* at 60 GB\/s \(assumed/);
+    expect(r.stdout).toMatch(/8\.00 of 128 distinct routed experts/);
+    const doc = cliJson(['speed', 'gpt-oss-20b', '--gpu', 'rtx-4090']);
+    expect(doc.decode.errorBand).toEqual([-0.16, 0.26]);
+    expect(doc.assumptions.engine).toBe('vllm');
+  });
+  it('a fixed offload count is honoured and too little host memory does not fit', () => {
+    const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '64', '--offload-experts', '90', '--precision', 'q4_k_m', '--count', '1']);
+    expect(doc.plans[0].offload.layers).toBe(90);
+    expect(doc.fits).toBe(false);
+  });
+  it('offload flags are checked', () => {
+    expect(cli(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--cpu-memory', '64', '--offload-experts', '2']).stderr).toMatch(/dense/);
+    expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--offload-experts', '2']).stderr).toMatch(/needs --cpu-memory/);
+    expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--cpu-memory', '64', '--offload-experts', '33']).code).toBe(2);
+  });
+});
