@@ -10,7 +10,7 @@
 //   + KV of its stage's layers + activation peak + non-torch memory, within memory x utilization.
 import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
-import { FORMATS, type Precision } from './precision.js';
+import { FORMATS, useMoreBits, type Precision } from './precision.js';
 import { kvBytesFor, kvElementsPerLayer, maxContextFor, ssmStateBytesPerLayer, type KvLayout } from './kv.js';
 import { activationBytes, defaultBatchTokens, defaultNonTorchBytes } from './overhead.js';
 
@@ -99,12 +99,19 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
   const hit = m.get(p.id);
   if (hit) return hit;
   const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0 };
-  // a format depends on the tensor's role (and, for GGUF mixes, its layer): look each up once
-  const bpwOf = new Map<string, number>();
+  // an engine recipe's format depends only on the tensor's role (and whether it is a matrix): look
+  // each up once; GGUF mixes also depend on the layer, so they are asked per tensor
+  // GGUF mixes depend on the layer only through a few thresholds (llama-quant.cpp), which key the cache
+  const byRole = new Map<string, number[]>();
   for (const t of d.tensors) {
-    const key = p.gguf ? `${t.role}|${t.matrix}|${t.layer}` : `${t.role}|${t.matrix}`;
-    let bpw = bpwOf.get(key);
-    if (bpw === undefined) bpwOf.set(key, (bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw));
+    const i = t.layer;
+    const slot = p.gguf
+      ? (t.matrix ? 1 : 0) | (i < 0 ? 2 : 0) | (i >= 0 && useMoreBits(i, nLayers) ? 4 : 0) | (i >= 0 && i < 2 ? 8 : 0) | (i >= 0 && i < nLayers / 16 ? 16 : 0) | (i >= 0 && i < nLayers / 8 ? 32 : 0)
+      : t.matrix ? 1 : 0;
+    let slots = byRole.get(t.role);
+    if (!slots) byRole.set(t.role, (slots = []));
+    let bpw = slots[slot];
+    if (bpw === undefined) slots[slot] = bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
     const b = (t.params * bpw) / 8;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
@@ -171,9 +178,9 @@ function layerKinds(a: Architecture): LayerKinds {
   return k;
 }
 
-/** Pipeline stage s of pp holds layers [from, to): an even split (vLLM get_pp_indices). */
-function stageRange(L: number, pp: number, s: number): [number, number] {
-  return [Math.floor((s * L) / pp), Math.floor(((s + 1) * L) / pp)];
+/** Pipeline stage s of pp holds layers [stageStart(s), stageStart(s + 1)): an even split (vLLM get_pp_indices). */
+function stageStart(L: number, pp: number, s: number): number {
+  return Math.floor((s * L) / pp);
 }
 
 /** Index just past the n-th MoE layer (0 for n = 0): layers before it have their experts offloaded. */
@@ -184,7 +191,9 @@ export function offloadCutoff(a: Architecture, n: number): number {
   return a.num_layers;
 }
 
-export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0): Plan {
+/** Memory of one layout. `withStages` false skips the per-stage list (the search compares many
+ *  layouts; only the chosen one needs it). */
+export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0, withStages = true): Plan {
   const a = card.architecture;
   const L = a.num_layers;
   const lb = layerBytes(d, L, a.moe?.experts ?? 0, o.precision);
@@ -199,23 +208,30 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   const ssmLayer = ssmStateBytesPerLayer(a, tp);
   let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
+  const kv: KvLayout = { fullPerToken: 0, slidingPerToken: 0, window: a.sliding_window?.window ?? 0, statePerSequence: 0 };
   let minContext = Number.POSITIVE_INFINITY;
   let minConcurrency = Number.POSITIVE_INFINITY;
   for (let s = 0; s < pp; s++) {
-    const [from, to] = stageRange(L, pp, s);
+    const from = stageStart(L, pp, s);
+    const to = stageStart(L, pp, s + 1);
     const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
     let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (s === 0) w += lb.embed / tp;
     if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     const weights = Math.ceil(w);
-    const kv: KvLayout = {
-      fullPerToken: (kinds.full[to]! - kinds.full[from]!) * kvLayer,
-      slidingPerToken: (kinds.sliding[to]! - kinds.sliding[from]!) * kvLayer,
-      window: a.sliding_window?.window ?? 0,
-      statePerSequence: (kinds.ssm[to]! - kinds.ssm[from]!) * ssmLayer,
-    };
+    kv.fullPerToken = (kinds.full[to]! - kinds.full[from]!) * kvLayer;
+    kv.slidingPerToken = (kinds.sliding[to]! - kinds.sliding[from]!) * kvLayer;
+    kv.statePerSequence = (kinds.ssm[to]! - kinds.ssm[from]!) * ssmLayer;
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
     const total = weights + kvB + act + nonTorch;
+    if (!withStages && worst && total <= worst.totalBytes) continue;
+    if (withStages) {
+      // context and concurrency limits only for the plan that is shown, not for every layout searched
+      const free = budget - (weights + act + nonTorch);
+      minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
+      const perSeq = kvBytesFor(kv, o.context, 1);
+      minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
+    }
     const perGpu: PerGpu = {
       weightsBytes: weights,
       kvBytes: kvB,
@@ -227,11 +243,7 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
       budgetBytes: budget,
       freeBytes: budget - total,
     };
-    stages.push(perGpu);
-    const free = budget - (weights + act + nonTorch);
-    minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
-    const perSeq = kvBytesFor(kv, o.context, 1);
-    minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
+    if (withStages) stages.push(perGpu);
     if (!worst || perGpu.totalBytes > worst.totalBytes) worst = perGpu;
   }
   const pg = worst!;
@@ -258,17 +270,17 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
 
 /** With offload: the fewest offloaded MoE layers that fit this layout (binary search: more
  *  offloaded layers never need more GPU memory), or all of them when none fits. */
-function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number): Plan {
+function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, withStages: boolean): Plan {
   const want = o.offload!.layers;
-  if (want !== 'auto') return evaluateLayout(card, d, gpu, o, tp, pp, want);
+  if (want !== 'auto') return evaluateLayout(card, d, gpu, o, tp, pp, want, withStages);
   const moeLayers = d.layers.moe;
   let lo = 0;
   let hi = moeLayers;
-  let best = evaluateLayout(card, d, gpu, o, tp, pp, hi);
+  let best = evaluateLayout(card, d, gpu, o, tp, pp, hi, withStages);
   if (!best.fits) return best;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    const p = evaluateLayout(card, d, gpu, o, tp, pp, mid);
+    const p = evaluateLayout(card, d, gpu, o, tp, pp, mid, withStages);
     if (p.fits) {
       best = p;
       hi = mid;
@@ -301,28 +313,59 @@ function better(x: Plan, y: Plan | undefined): boolean {
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
   let best: Plan | undefined;
   for (const { tp, pp } of layoutsFor(card, n, o)) {
-    const p = o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp) : evaluateLayout(card, d, gpu, o, tp, pp);
+    const p = o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
     if (better(p, best)) best = p;
   }
-  return best;
+  if (!best) return undefined;
+  const { tensorParallel: tp, pipelineParallel: pp } = best;
+  return evaluateLayout(card, d, gpu, o, tp, pp, best.offload?.layers ?? 0, true);
 }
 
-/** The fewest GPUs that fit (or the check of --count GPUs). Undefined when nothing up to maxGpus fits. */
+/** The fewest GPUs that fit (or the check of --count GPUs). Undefined when nothing fits.
+ *  For each allowed TP degree the fewest pipeline stages that fit are found by bisection (more
+ *  stages never need more memory per GPU past the first split); the smallest TP x PP wins, ties
+ *  going to the layout with the least memory per GPU, as planForCount decides. */
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
   const a = card.architecture;
-  const totalWeights = totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, o.precision));
+  const L = a.num_layers;
+  const maxGpus = o.maxGpus ?? 4096;
+  const totalWeights = totalWeightBytes(layerBytes(d, L, a.moe?.experts ?? 0, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
-  const start = o.offload ? 1 : Math.max(1, Math.floor(totalWeights / budget));
-  // past every layer on its own stage of a full TP group there is nothing left to split
-  const maxGpus = Math.min(o.maxGpus ?? 4096, a.num_layers * o.gpusPerNode);
-  let last: Plan | undefined;
-  for (let n = start; n <= maxGpus; n++) {
-    const p = planForCount(card, d, gpu, o, n);
-    if (p) {
-      last = p;
-      if (p.fits) return p;
+  const evaluate = (tp: number, pp: number) => (o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false));
+  let best: Plan | undefined;
+  for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
+    if (tpRejection(card, tp, o.precision)) continue;
+    const maxPp = Math.min(L, Math.floor(maxGpus / tp));
+    if (maxPp < 1) continue;
+    let found: Plan | undefined;
+    const one = evaluate(tp, 1);
+    if (one.fits) found = one;
+    else if (maxPp >= 2) {
+      // galloping search from the weight-only lower bound, then bisection
+      let lo = Math.max(2, Math.min(maxPp, Math.floor(totalWeights / (tp * budget))));
+      let hi = lo;
+      let p = evaluate(tp, hi);
+      while (!p.fits && hi < maxPp) {
+        lo = hi + 1;
+        hi = Math.min(maxPp, hi * 2);
+        p = evaluate(tp, hi);
+      }
+      if (p.fits) {
+        found = p;
+        while (lo < hi) {
+          const mid = Math.floor((lo + hi) / 2);
+          const q = evaluate(tp, mid);
+          if (q.fits) {
+            found = q;
+            hi = mid;
+          } else lo = mid + 1;
+        }
+      }
     }
+    if (!found) continue;
+    if (!best || found.gpuCount < best.gpuCount || (found.gpuCount === best.gpuCount && found.perGpu.totalBytes < best.perGpu.totalBytes)) best = found;
   }
-  return last && last.fits ? last : undefined;
+  if (!best) return undefined;
+  return evaluateLayout(card, d, gpu, o, best.tensorParallel, best.pipelineParallel, best.offload?.layers ?? 0, true);
 }
