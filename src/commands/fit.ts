@@ -138,7 +138,7 @@ export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)):
     return {
       precision,
       plan,
-      weightsBytes: totalWeightBytes(layerBytes(d, a.num_layers, a.moe?.experts ?? 0, precision)),
+      weightsBytes: totalWeightBytes(layerBytes(d, a, precision)),
       ...(sp ? { speed: sp.speed, speedEngine: sp.engine } : {}),
     };
   });

@@ -93,7 +93,10 @@ const REPLICATED_ROLES = new Set(['router', 'attn_q_a', 'attn_kv_a', 'vector']);
 const cache = new WeakMap<ParamDerivation, Map<string, LayerBytes>>();
 
 /** Bytes per layer under a precision, split into TP-sharded and replicated parts (cached). */
-export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number, p: Precision): LayerBytes {
+export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision): LayerBytes {
+  const nLayers = a.num_layers;
+  const nExperts = a.moe?.experts ?? 0;
+  const expertFfn = a.moe?.expert_ffn ?? 0;
   let m = cache.get(d);
   if (!m) cache.set(d, (m = new Map()));
   const hit = m.get(p.id);
@@ -101,6 +104,7 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
   const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0 };
   // an engine recipe's format depends only on the tensor's role (and whether it is a matrix): look
   // each up once; GGUF mixes also depend on the layer, so they are asked per tensor
+  const pad = p.expertPad && expertFfn > 0 ? (Math.ceil(expertFfn / p.expertPad) * p.expertPad) / expertFfn : 1;
   // GGUF mixes depend on the layer only through a few thresholds (llama-quant.cpp), which key the cache
   const byRole = new Map<string, number[]>();
   for (const t of d.tensors) {
@@ -112,7 +116,7 @@ export function layerBytes(d: ParamDerivation, nLayers: number, nExperts: number
     if (!slots) byRole.set(t.role, (slots = []));
     let bpw = slots[slot];
     if (bpw === undefined) slots[slot] = bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
-    const b = (t.params * bpw) / 8;
+    const b = ((t.matrix && t.component === 'routedExperts' ? t.params * pad : t.params) * bpw) / 8;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
       else lb.head += b; // LM head and final norm live with the last stage
@@ -196,7 +200,7 @@ export function offloadCutoff(a: Architecture, n: number): number {
 export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0, withStages = true): Plan {
   const a = card.architecture;
   const L = a.num_layers;
-  const lb = layerBytes(d, L, a.moe?.experts ?? 0, o.precision);
+  const lb = layerBytes(d, a, o.precision);
   const cut = offloadCutoff(a, offloadLayers);
   const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
   const budget = Math.floor(capacity * o.utilization);
@@ -330,7 +334,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const a = card.architecture;
   const L = a.num_layers;
   const maxGpus = o.maxGpus ?? 4096;
-  const totalWeights = totalWeightBytes(layerBytes(d, L, a.moe?.experts ?? 0, o.precision));
+  const totalWeights = totalWeightBytes(layerBytes(d, a, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
   const evaluate = (tp: number, pp: number) => (o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false));
   let best: Plan | undefined;

@@ -65,6 +65,9 @@ export interface Precision {
   needs?: 'fp8' | 'fp4';
   /** GGUF file: weights only run in llama.cpp-family engines */
   gguf?: boolean;
+  /** kernel padding of quantised weights: serving engines pad the routed-expert width to a multiple
+   *  of this when they load the weights (memory on the GPU, not the checkpoint size) */
+  expertPad?: number;
 }
 
 const LINEAR_ROLES: ReadonlySet<Role> = new Set<Role>([
@@ -145,7 +148,10 @@ export const PRECISIONS: readonly Precision[] = [
   { id: 'fp8-block', aliases: ['fp8-128', 'fp8-blockwise'], description: 'linear layers fp8 e4m3 with fp32 scales per 128x128 block (DeepSeek-V3 format); rest bf16', formatOf: linearIn('fp8_block'), tpAlign: 128, needs: 'fp8' },
   { id: 'int8', aliases: ['w8a8', 'int8-channel'], description: 'linear layers int8 with per-channel fp32 scales; rest bf16', formatOf: linearIn('int8') },
   { id: 'int4', aliases: ['awq', 'gptq', 'int4-g128', 'w4a16'], description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16', formatOf: linearIn('int4_g128'), tpAlign: 128 },
-  { id: 'mxfp4', aliases: ['mxfp4-moe'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4' },
+  // vLLM's MXFP4 MoE kernels pad the expert width to a multiple of 256 (gpt-oss: 2880 -> 3072): with it
+  // gpt-oss-120b loads as 64.43 GiB against 64.38 GiB logged, gpt-oss-20b 13.45 against 13.47 GiB
+  // (test/fixtures/vllm-startup-logs.ts)
+  { id: 'mxfp4', aliases: ['mx-fp4'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4', expertPad: 256 },
   { id: 'nvfp4', aliases: ['fp4'], description: 'linear layers NVFP4 (4.5 bpw); rest bf16', formatOf: linearIn('nvfp4'), needs: 'fp4' },
   gguf('q8_0', 'Q8_0', 'GGUF Q8_0 file (output Q8_0, norms and router f32)'),
   gguf('q6_k', 'Q6_K', 'GGUF Q6_K file'),

@@ -77,7 +77,7 @@ export function estimateSpeed(card: Card, d: ParamDerivation, gpu: Gpu, o: Speed
   const a = card.architecture;
   const L = a.num_layers;
   const E = a.moe?.experts ?? 0;
-  const lb = layerBytes(d, L, E, o.precision);
+  const lb = layerBytes(d, a, o.precision);
   const touched = a.moe ? Math.min(E, expectedDistinctExperts(E, a.moe.top_k, o.batch)) : 0;
   const frac = E > 0 ? touched / E : 0;
   const cut = offloadCutoff(a, o.offloadLayers ?? 0);
@@ -149,7 +149,7 @@ export interface EngineProfile {
 
 export const SPEED_PROFILES: Record<'llama.cpp' | 'vllm' | 'sglang', EngineProfile> = {
   // 7 CUDA rows (RTX 4090/5090, DGX Spark): Qwen3-30B-A3B Q4_K_M/Q8_0, gpt-oss-20b/120b MXFP4
-  'llama.cpp': { bandwidthEfficiency: 1.0, computeEfficiency: 0.5, layerLatency: 30e-6, tpLatency: 500e-6, band: [-0.17, 0.22], rows: 7 },
+  'llama.cpp': { bandwidthEfficiency: 0.85, computeEfficiency: 0.5, layerLatency: 30e-6, tpLatency: 500e-6, band: [-0.02, 0.07], rows: 7 },
   // 2 single-stream A100 rows (Qwen3-30B-A3B bf16, gpt-oss-120b MXFP4); TP latency taken from SGLang
   vllm: { bandwidthEfficiency: 0.8, computeEfficiency: 0.5, layerLatency: 160e-6, tpLatency: 500e-6, band: [-0.16, 0.26], rows: 2 },
   // 3 DeepSeek-V3 fp8 rows on 8 GPUs (batch 1, 8, 32)
