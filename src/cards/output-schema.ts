@@ -40,7 +40,7 @@ export const FitOutput = z.object({
 
 export const CompareOutput = z.object({
   schemaVersion: z.literal(1),
-  models: z.array(z.object({ id: z.string(), params: z.object({ total: count, active: count }), weightsBytes: z.record(z.string(), bytes), kvBytesPer1kTokens: count, gpusNeeded: z.record(z.string(), count.nullable()).nullable() }).passthrough()),
+  models: z.array(z.object({ id: z.string(), params: z.object({ total: count, active: count }), weightsBytes: z.record(z.string(), bytes), kvBytesPer1kTokens: count, gpusNeeded: z.record(z.string(), count.nullable()).nullable(), decodeTokensPerSecond: z.record(z.string(), z.number().nonnegative().nullable()).nullable() }).passthrough()),
 }).passthrough();
 
 export const AuditOutput = z.object({

@@ -4,6 +4,7 @@ import { deriveParams } from '../core/params.js';
 import { getPrecision, weightBytes } from '../core/precision.js';
 import { kvPerToken } from '../core/kv.js';
 import { fitPlan } from '../core/fit.js';
+import { estimateSpeed, SPEED_PROFILES } from '../core/speed.js';
 import { DEFAULT_UTILIZATION } from '../core/overhead.js';
 import { UserError } from '../errors.js';
 import { terminalTable, markdownTable } from '../render/table.js';
@@ -27,26 +28,33 @@ export async function compareCommand(models: string[], o: GlobalOptions & { gpu?
     const d = deriveParams(card);
     const kv = kvPerToken(a, 2);
     const weights = Object.fromEntries(precisions.map((p) => [p.id, weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0).total]));
+    const context = Math.min(ctxFlag ?? DEFAULT_CONTEXT, a.max_context);
+    const decode: Record<string, number | null> = {};
     const gpus = gpu
       ? Object.fromEntries(
           precisions.map((p) => {
-            const plan = fitPlan(card, d, gpu, { precision: p, kvBytes: 2, context: Math.min(ctxFlag ?? DEFAULT_CONTEXT, a.max_context), batch: 1, utilization: DEFAULT_UTILIZATION, gpusPerNode: gpu.gpus_per_node });
+            const plan = fitPlan(card, d, gpu, { precision: p, kvBytes: 2, context, batch: 1, utilization: DEFAULT_UTILIZATION, gpusPerNode: gpu.gpus_per_node });
+            if (plan?.fits) {
+              // decode estimate with the engine profile a plan at this precision would use (see `moe-calc speed`)
+              const prof = SPEED_PROFILES[p.gguf ? 'llama.cpp' : 'vllm'];
+              decode[p.id] = estimateSpeed(card, d, gpu, { precision: p, kvBytes: 2, context, batch: 1, tensorParallel: plan.tensorParallel, bandwidthEfficiency: prof.bandwidthEfficiency, computeEfficiency: prof.computeEfficiency, layerLatency: prof.layerLatency, tpLatency: prof.tpLatency }).tokensPerSecondPerSequence;
+            } else decode[p.id] = null;
             return [p.id, plan ? plan.gpuCount : null];
           }),
         )
       : undefined;
-    return { card, d, kvPer1k: (kv.full + kv.sliding) * 1000, weights, gpus };
+    return { card, d, kvPer1k: (kv.full + kv.sliding) * 1000, weights, gpus, decode };
   });
   if (o.json) {
     printJson({
       schemaVersion: SCHEMA_VERSION,
       gpu: gpu ? { id: gpu.id, memoryBytes: gpu.memory_bytes } : null,
-      models: rows.map((r) => ({ id: r.card.id, name: r.card.name, params: { total: r.d.total, active: r.d.active }, weightsBytes: r.weights, kvBytesPer1kTokens: r.kvPer1k, gpusNeeded: r.gpus ?? null })),
+      models: rows.map((r) => ({ id: r.card.id, name: r.card.name, params: { total: r.d.total, active: r.d.active }, weightsBytes: r.weights, kvBytesPer1kTokens: r.kvPer1k, gpusNeeded: r.gpus ?? null, decodeTokensPerSecond: gpu ? r.decode : null })),
     });
     return 0;
   }
   const u = unitOf(o);
-  const head = ['model', 'total', 'active', ...precisions.map((p) => `weights ${p.id}`), 'KV / 1K tokens (bf16)', ...(gpu ? precisions.map((p) => `${gpu.id} x N @${p.id}`) : [])];
+  const head = ['model', 'total', 'active', ...precisions.map((p) => `weights ${p.id}`), 'KV / 1K tokens (bf16)', ...(gpu ? precisions.map((p) => `${gpu.id} x N @${p.id}`) : []), ...(gpu ? [`decode t/s @${precisions[0]!.id}`] : [])];
   const table = {
     head,
     rows: rows.map((r) => [
@@ -56,6 +64,7 @@ export async function compareCommand(models: string[], o: GlobalOptions & { gpu?
       ...precisions.map((p) => bytes(r.weights[p.id]!, u, 1)),
       smallBytes(r.kvPer1k, u),
       ...(gpu ? precisions.map((p) => (r.gpus![p.id] === null ? '-' : String(r.gpus![p.id]))) : []),
+      ...(gpu ? [r.decode[precisions[0]!.id] == null ? '-' : r.decode[precisions[0]!.id]!.toFixed(0)] : []),
     ]),
     right: head.map((_, i) => i).filter((i) => i > 0),
   };

@@ -5,7 +5,7 @@ import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstima
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
 import { fitPlan, layerBytes, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
-import { DEFAULT_UTILIZATION, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
+import { DEFAULT_UTILIZATION, MEMORY_ERROR_BAND, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
@@ -173,6 +173,7 @@ export function assumptionsOf(s: FitSetup) {
     nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1), multiGpu: defaultNonTorchBytes(2) },
     usableFraction: s.gpu.usable_fraction,
     cudaGraphs: 'not modelled (vLLM measures -0.9 to +1.0 GiB)',
+    expectedError: MEMORY_ERROR_BAND,
   };
 }
 
@@ -291,6 +292,7 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
     }),
   );
   print(`* max context: the model's own maximum. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
+  print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}%, memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (README "Calibration").`);
   const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
   if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
   if (offloading) print(`Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`);
