@@ -5,7 +5,7 @@ import { isUserError } from './errors.js';
 import { isCalcError } from './core/errors.js';
 import { setColor } from './render/color.js';
 import { PRECISION_IDS } from './core/precision.js';
-import type { GlobalOptions } from './commands/common.js';
+import { flushOutput, type GlobalOptions } from './commands/common.js';
 // Commands are bundled into the entry itself (one file to load on the common path); only reading
 // user files (YAML, zod, config import) is split into a chunk loaded on demand.
 import { listCommand } from './commands/list.js';
@@ -88,7 +88,7 @@ Example: moe-calc show mixtral-8x7b --json`)
     .description('fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan')
     .argument('<model>', 'card id, card file, or config.json / model folder')
     .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
-    .option('--precision <p>', `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native + a common set)`)
+    .option('--precision <p>', `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, bf16, fp8, int4, q8_0, q4_k_m)`)
     .option('--count <n>', 'check exactly n GPUs: exit 0 if it fits, 1 if not (with the shortfall)')
     .option('--context <tokens>', 'tokens per sequence (default 8192, capped at the model maximum; "32k" = 32768)')
     .option('--batch <n>', 'concurrent sequences (default 1)')
@@ -201,7 +201,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await program.parseAsync(argv as string[]);
     if (pending) process.exitCode = await pending;
+    flushOutput();
   } catch (e) {
+    flushOutput();
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
         process.exitCode = 0;

@@ -23,10 +23,18 @@ export function registryOptions(o: GlobalOptions) {
   return { modelDirs: modelDirsFrom(o.models) };
 }
 
-/** Write to stdout with a blocking write: no stream set-up at start-up, no lost output on exit.
- *  A closed pipe (`moe-calc list | head`) ends the process quietly. */
+/** Output is collected and written once, with a blocking write, when the command ends (flushOutput):
+ *  no stream set-up at start-up, no lost output on exit. A closed pipe (`moe-calc list | head`) ends
+ *  the process quietly. */
+const pending: string[] = [];
+
 function out(text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+  pending.push(text);
+}
+
+export function flushOutput(): void {
+  const buf = Buffer.from(pending.join(''), 'utf8');
+  pending.length = 0;
   let off = 0;
   while (off < buf.length) {
     try {

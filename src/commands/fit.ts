@@ -32,7 +32,7 @@ export interface FitFlags extends GlobalOptions {
 }
 
 /** Precisions `fit` shows when --precision is not given (the native one is added first). */
-export const DEFAULT_FIT_PRECISIONS = ['bf16', 'fp8', 'int8', 'int4', 'nvfp4', 'q8_0', 'q4_k_m'];
+export const DEFAULT_FIT_PRECISIONS = ['bf16', 'fp8', 'int4', 'q8_0', 'q4_k_m'];
 export const DEFAULT_CONTEXT = 8192;
 
 export interface FitSetup {

@@ -337,8 +337,11 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const totalWeights = totalWeightBytes(layerBytes(d, a, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
   const evaluate = (tp: number, pp: number) => (o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false));
+  // no plan can use fewer GPUs than the weights need at a full budget each
+  const minGpus = Math.max(1, Math.ceil(totalWeights / budget));
   let best: Plan | undefined;
   for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
+    if (best && tp * Math.ceil(minGpus / tp) > best.gpuCount) continue;
     if (tpRejection(card, tp, o.precision)) continue;
     const maxPp = Math.min(L, Math.floor(maxGpus / tp));
     if (maxPp < 1) continue;
