@@ -338,7 +338,8 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
   const evaluate = (tp: number, pp: number) => (o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false));
   // no plan can use fewer GPUs than the weights need at a full budget each
-  const minGpus = Math.max(1, Math.ceil(totalWeights / budget));
+  // (with expert offload the weights need not all be on GPUs: no bound)
+  const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget));
   let best: Plan | undefined;
   for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
     if (best && tp * Math.ceil(minGpus / tp) > best.gpuCount) continue;
@@ -350,7 +351,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
     if (one.fits) found = one;
     else if (maxPp >= 2) {
       // galloping search from the weight-only lower bound, then bisection
-      let lo = Math.max(2, Math.min(maxPp, Math.floor(totalWeights / (tp * budget))));
+      let lo = o.offload ? 2 : Math.max(2, Math.min(maxPp, Math.floor(totalWeights / (tp * budget))));
       let hi = lo;
       let p = evaluate(tp, hi);
       while (!p.fits && hi < maxPp) {
