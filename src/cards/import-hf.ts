@@ -97,7 +97,7 @@ function headDim(c: Cfg, h: number, heads: number, def?: number): number {
 
 /** The dimensions every real config states are required (a default here would be a guess);
  *  secondary keys take the config class's default as transformers does. */
-function baseDims(c: Cfg, d: { vocab: number; hidden: number; layers: number; heads: number; kv?: number; ctx?: number }) {
+function baseDims(c: Cfg, d: { kv?: number; ctx?: number }) {
   const vocab = c.int('vocab_size');
   const hidden = c.int('hidden_size');
   const layers = c.int('num_hidden_layers');
@@ -160,9 +160,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'mistral':
     case 'qwen2':
     case 'qwen3': {
-      const defs = type === 'llama' ? { vocab: 32000, hidden: 4096, layers: 32, heads: 32, I: 11008, ctx: 2048 }
-        : type === 'mistral' ? { vocab: 32000, hidden: 4096, layers: 32, heads: 32, kv: 8, I: 14336, ctx: 131072 }
-        : { vocab: 151936, hidden: 4096, layers: 32, heads: 32, kv: 32, I: 22016, ctx: 32768 };
+      const defs = type === 'llama' ? { I: 11008, ctx: 2048 } : type === 'mistral' ? { kv: 8, I: 14336, ctx: 131072 } : { I: 22016, ctx: 32768 };
       const d = baseDims(c, defs);
       const hd = headDim(c, d.hidden, d.heads, type === 'qwen3' ? 128 : undefined);
       const ab = type === 'llama' || type === 'qwen3' ? c.bool('attention_bias', false) : false;
@@ -184,7 +182,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'mixtral': {
-      const d = baseDims(c, { vocab: 32000, hidden: 4096, layers: 32, heads: 32, kv: 8, ctx: 131072 });
+      const d = baseDims(c, { kv: 8, ctx: 131072 });
       const E = c.int('num_local_experts', c.int('num_experts', 8));
       return {
         a: arch({
@@ -200,7 +198,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'qwen2_moe':
     case 'qwen3_moe': {
       const q2 = type === 'qwen2_moe';
-      const d = baseDims(c, q2 ? { vocab: 151936, hidden: 2048, layers: 24, heads: 16, kv: 16, ctx: 8192 } : { vocab: 151936, hidden: 2048, layers: 24, heads: 32, kv: 4, ctx: 32768 });
+      const d = baseDims(c, q2 ? { kv: 16, ctx: 8192 } : { kv: 4, ctx: 32768 });
       const E = q2 ? c.int('num_experts', 60, 0) : c.int('num_experts', c.int('num_local_experts', 128), 0);
       const sharedW = q2 ? c.int('shared_expert_intermediate_size', 5632, 0) : 0;
       if (!q2) c.refuse('shared_expert_intermediate_size', (v) => v === 0, 'qwen3_moe builds no shared expert');
@@ -226,7 +224,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'olmoe': {
-      const d = baseDims(c, { vocab: 50304, hidden: 2048, layers: 16, heads: 16, ctx: 4096 });
+      const d = baseDims(c, { ctx: 4096 });
       const hd = headDim(c, d.hidden, d.heads);
       if (hd * d.heads !== d.hidden) c.refuse('head_dim', () => false, 'OLMoE q/k norms are sized from hidden_size / heads; a different head_dim is not modelled');
       return {
@@ -241,7 +239,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'granitemoe': {
-      const d = baseDims(c, { vocab: 32000, hidden: 4096, layers: 32, heads: 32, ctx: 2048 });
+      const d = baseDims(c, { ctx: 2048 });
       const ab = c.bool('attention_bias', false);
       c.refuse('shared_intermediate_size', (v) => v === 0, 'shared experts belong to model_type granitemoeshared');
       return {
@@ -259,7 +257,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'deepseek_v3':
     case 'kimi_k2': {
       const v3 = type !== 'deepseek_v2';
-      const d = baseDims(c, v3 ? { vocab: 129280, hidden: 7168, layers: 61, heads: 128, ctx: 4096 } : { vocab: 102400, hidden: 4096, layers: 32, heads: 32, ctx: 2048 });
+      const d = baseDims(c, v3 ? { ctx: 4096 } : { ctx: 2048 });
       const E = c.int('n_routed_experts', c.int('num_local_experts', v3 ? 256 : 64));
       const shared = c.int('n_shared_experts', v3 ? 1 : 2, 0);
       const moeI = c.int('moe_intermediate_size', v3 ? 2048 : 1407);
@@ -285,7 +283,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'glm4_moe': {
-      const d = baseDims(c, { vocab: 151552, hidden: 4096, layers: 46, heads: 96, kv: 8, ctx: 131072 });
+      const d = baseDims(c, { kv: 8, ctx: 131072 });
       const E = c.int('n_routed_experts', 128);
       const moeI = c.int('moe_intermediate_size', 1408);
       const shared = c.int('n_shared_experts', 1, 0);
@@ -328,7 +326,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'phimoe': {
-      const d = baseDims(c, { vocab: 32064, hidden: 4096, layers: 32, heads: 32, kv: 8, ctx: 131072 });
+      const d = baseDims(c, { kv: 8, ctx: 131072 });
       const ab = c.bool('attention_bias', false);
       return {
         a: arch({
@@ -342,7 +340,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'gpt_oss': {
-      const d = baseDims(c, { vocab: 201088, hidden: 2880, layers: 36, heads: 64, kv: 8, ctx: 131072 });
+      const d = baseDims(c, { kv: 8, ctx: 131072 });
       const ab = c.bool('attention_bias', true);
       return {
         a: arch({
@@ -361,7 +359,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     }
     case 'llama4':
     case 'llama4_text': {
-      const d = baseDims(c, { vocab: 202048, hidden: 5120, layers: 48, heads: 40, kv: 8, ctx: 131072 });
+      const d = baseDims(c, { kv: 8, ctx: 131072 });
       const step = c.int('interleave_moe_layer_step', 1, 0);
       const explicit = c.intList('moe_layers');
       const moeLayers = c.has('moe_layers') ? (explicit.length ? { indices: explicit } : undefined) : step === 0 ? undefined : { period: step, offsets: [step - 1] };
@@ -384,7 +382,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       };
     }
     case 'jamba': {
-      const d = baseDims(c, { vocab: 65536, hidden: 4096, layers: 32, heads: 32, kv: 8, ctx: 262144 });
+      const d = baseDims(c, { kv: 8, ctx: 262144 });
       const attnPeriod = c.int('attn_layer_period', 8);
       const attnOffset = c.int('attn_layer_offset', 4, 0);
       const expPeriod = c.int('expert_layer_period', 2);
@@ -411,7 +409,7 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     }
     case 'grok-1':
     case 'grok': {
-      const d = baseDims(c, { vocab: 131072, hidden: 6144, layers: 64, heads: 48, kv: 8, ctx: 8192 });
+      const d = baseDims(c, { kv: 8, ctx: 8192 });
       const E = c.int('num_local_experts', c.int('num_experts', 8));
       const residual = c.bool('residual_moe', false);
       const moeI = c.int('moe_intermediate_size', c.int('intermediate_size', 32768));
