@@ -11,7 +11,7 @@
 import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type Precision } from './precision.js';
-import { kvBytesFor, kvElementsPerLayer, maxContextFor, ssmStateBytesPerLayer, type KvLayout } from './kv.js';
+import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
 import { activationBytes, defaultBatchTokens, defaultNonTorchBytes } from './overhead.js';
 
 export interface FitOptions {
@@ -71,7 +71,6 @@ export interface Plan {
   shortfallBytes: number;
   /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
   offload?: { layers: number; hostBytes: number; hostCapacityBytes: number };
-  notes: string[];
 }
 
 export interface LayerBytes {
@@ -159,29 +158,6 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
   return null;
 }
 
-interface LayerKinds {
-  /** prefix counts (length layers + 1) of full-attention, sliding-window and SSM layers */
-  full: number[];
-  sliding: number[];
-  ssm: number[];
-}
-const kindsCache = new WeakMap<Architecture, LayerKinds>();
-
-function layerKinds(a: Architecture): LayerKinds {
-  const hit = kindsCache.get(a);
-  if (hit) return hit;
-  const k: LayerKinds = { full: [0], sliding: [0], ssm: [0] };
-  for (let i = 0; i < a.num_layers; i++) {
-    const attn = inLayerSet(a.attention_layers, i);
-    const sl = attn && a.sliding_window !== undefined && inLayerSet(a.sliding_window.layers, i);
-    k.full.push(k.full[i]! + (attn && !sl ? 1 : 0));
-    k.sliding.push(k.sliding[i]! + (sl ? 1 : 0));
-    k.ssm.push(k.ssm[i]! + (attn ? 0 : 1));
-  }
-  kindsCache.set(a, k);
-  return k;
-}
-
 /** Pipeline stage s of pp holds layers [stageStart(s), stageStart(s + 1)): an even split (vLLM get_pp_indices). */
 function stageStart(L: number, pp: number, s: number): number {
   return Math.floor((s * L) / pp);
@@ -207,12 +183,8 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   const n = tp * pp;
   const nonTorch = o.nonTorchBytes ?? defaultNonTorchBytes(n);
   const act = Math.ceil(o.activationBytes ?? activationBytes(a, o.batchTokens ?? defaultBatchTokens(gpu.memory_bytes), tp));
-  const kinds = layerKinds(a);
-  const kvLayer = kvElementsPerLayer(a, tp) * o.kvBytes;
-  const ssmLayer = ssmStateBytesPerLayer(a, tp);
   let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
-  const kv: KvLayout = { fullPerToken: 0, slidingPerToken: 0, window: a.sliding_window?.window ?? 0, statePerSequence: 0 };
   let minContext = Number.POSITIVE_INFINITY;
   let minConcurrency = Number.POSITIVE_INFINITY;
   for (let s = 0; s < pp; s++) {
@@ -223,9 +195,7 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     if (s === 0) w += lb.embed / tp;
     if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     const weights = Math.ceil(w);
-    kv.fullPerToken = (kinds.full[to]! - kinds.full[from]!) * kvLayer;
-    kv.slidingPerToken = (kinds.sliding[to]! - kinds.sliding[from]!) * kvLayer;
-    kv.statePerSequence = (kinds.ssm[to]! - kinds.ssm[from]!) * ssmLayer;
+    const kv = kvLayout(a, o.kvBytes, tp, from, to);
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
     const total = weights + kvB + act + nonTorch;
     if (!withStages && worst && total <= worst.totalBytes) continue;
@@ -268,7 +238,6 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     maxConcurrency: Number.isFinite(minConcurrency) ? Math.max(0, minConcurrency) : Number.MAX_SAFE_INTEGER,
     shortfallBytes: Math.max(0, pg.totalBytes - budget),
     ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
-    notes: [],
   };
 }
 

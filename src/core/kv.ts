@@ -50,20 +50,41 @@ export interface KvLayout {
   statePerSequence: number;
 }
 
-/** KV layout of the given decoder layers (default: all) on one rank of a TP group. */
-export function kvLayout(a: Architecture, kvBytes: number, tp = 1, layers?: readonly number[]): KvLayout {
-  const idx = layers ?? Array.from({ length: a.num_layers }, (_, i) => i);
-  const perLayer = kvElementsPerLayer(a, tp) * kvBytes;
-  let full = 0;
-  let sliding = 0;
-  let state = 0;
-  for (const i of idx) {
-    if (inLayerSet(a.attention_layers, i)) {
-      if (a.sliding_window && inLayerSet(a.sliding_window.layers, i)) sliding += perLayer;
-      else full += perLayer;
-    } else state += ssmStateBytesPerLayer(a, tp);
+export interface LayerKinds {
+  /** prefix counts (length layers + 1) of full-attention, sliding-window and SSM layers */
+  full: number[];
+  sliding: number[];
+  ssm: number[];
+}
+const kindsCache = new WeakMap<Architecture, LayerKinds>();
+
+/** Which decoder layers keep every token, a window, or a fixed SSM state, as prefix counts (cached),
+ *  so any range of layers (a pipeline stage) is counted in O(1). */
+export function layerKinds(a: Architecture): LayerKinds {
+  const hit = kindsCache.get(a);
+  if (hit) return hit;
+  const k: LayerKinds = { full: [0], sliding: [0], ssm: [0] };
+  for (let i = 0; i < a.num_layers; i++) {
+    const attn = inLayerSet(a.attention_layers, i);
+    const sl = attn && a.sliding_window !== undefined && inLayerSet(a.sliding_window.layers, i);
+    k.full.push(k.full[i]! + (attn && !sl ? 1 : 0));
+    k.sliding.push(k.sliding[i]! + (sl ? 1 : 0));
+    k.ssm.push(k.ssm[i]! + (attn ? 0 : 1));
   }
-  return { fullPerToken: full, slidingPerToken: sliding, window: a.sliding_window?.window ?? 0, statePerSequence: state };
+  kindsCache.set(a, k);
+  return k;
+}
+
+/** KV layout of decoder layers [from, to) (default: all) on one rank of a TP group. */
+export function kvLayout(a: Architecture, kvBytes: number, tp = 1, from = 0, to = a.num_layers): KvLayout {
+  const k = layerKinds(a);
+  const perLayer = kvElementsPerLayer(a, tp) * kvBytes;
+  return {
+    fullPerToken: (k.full[to]! - k.full[from]!) * perLayer,
+    slidingPerToken: (k.sliding[to]! - k.sliding[from]!) * perLayer,
+    window: a.sliding_window?.window ?? 0,
+    statePerSequence: (k.ssm[to]! - k.ssm[from]!) * ssmStateBytesPerLayer(a, tp),
+  };
 }
 
 /** KV bytes of `batch` sequences of `context` tokens. */

@@ -1,6 +1,6 @@
 // Weight formats (bits per weight) and precision recipes (which format each tensor gets).
 // Pure: no I/O. One table per fact; each constant names its source.
-import type { Role, TensorCount, Component } from './params.js';
+import type { Role, TensorCount } from './params.js';
 import { CalcError } from './errors.js';
 
 export interface Format {
@@ -189,31 +189,17 @@ export function getPrecision(name: string, field = '--precision'): Precision {
 
 export interface WeightBytes {
   total: number;
-  byComponent: Record<Component, number>;
-  /** bytes per decoder layer (index -1 holds embeddings, head and final norm) */
-  byLayer: Map<number, number>;
-  /** bytes of the routed experts per MoE layer */
-  routedByLayer: Map<number, number>;
   /** average bits per weight over all parameters */
   bpw: number;
 }
 
-/** Bytes of every tensor under a precision. Fractional bytes are summed, then rounded up once. */
+/** Bytes of every tensor under a precision: bits are summed, then rounded up to bytes once. */
 export function weightBytes(tensors: readonly TensorCount[], precision: Precision, nLayers: number, nExperts: number): WeightBytes {
-  const byComponent = {} as Record<Component, number>;
-  const byLayer = new Map<number, number>();
-  const routedByLayer = new Map<number, number>();
   let bits = 0;
   let params = 0;
   for (const tensor of tensors) {
-    const fmt = FORMATS[precision.formatOf({ tensor, nLayers, nExperts })];
-    const b = (tensor.params * fmt.bpw) / 8;
-    bits += tensor.params * fmt.bpw;
+    bits += tensor.params * FORMATS[precision.formatOf({ tensor, nLayers, nExperts })].bpw;
     params += tensor.params;
-    byComponent[tensor.component] = (byComponent[tensor.component] ?? 0) + b;
-    byLayer.set(tensor.layer, (byLayer.get(tensor.layer) ?? 0) + b);
-    if (tensor.component === 'routedExperts') routedByLayer.set(tensor.layer, (routedByLayer.get(tensor.layer) ?? 0) + b);
   }
-  for (const k of Object.keys(byComponent) as Component[]) byComponent[k] = Math.ceil(byComponent[k]);
-  return { total: Math.ceil(bits / 8), byComponent, byLayer, routedByLayer, bpw: params > 0 ? bits / params : 0 };
+  return { total: Math.ceil(bits / 8), bpw: params > 0 ? bits / params : 0 };
 }
