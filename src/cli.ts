@@ -95,7 +95,10 @@ Example: moe-calc show mixtral-8x7b --json`)
     .addOption(new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'))
     .option('--utilization <f>', 'fraction of GPU memory the engine may use, 0-1 (default 0.9, vLLM gpu_memory_utilization)')
     .option('--gpus-per-node <n>', 'largest tensor-parallel group (default: the GPU\'s, 8 for HGX); pipeline stages beyond it')
-    .option('--batch-tokens <n>', 'tokens in the prefill/profiling batch that sets the activation peak (default 8192 on >= 70 GiB GPUs, else 2048, as vLLM)')
+    .option('--batch-tokens <n>', 'tokens in the profiling batch, vLLM max_num_batched_tokens (default 8192 on >= 70 GiB GPUs other than A100, else 2048, as vLLM)')
+    .option('--max-num-seqs <n>', 'sequences in the profiling batch, vLLM max_num_seqs: the sampler\'s peak grows with it x vocab (default 1024 on >= 70 GiB GPUs other than A100, else 256)')
+    .option('--vllm <release>', 'account memory as this vLLM release does (for example 0.10.2; v0 for the V0 engine); default: the newest (0.21 and later)')
+    .option('--enforce-eager', 'no CUDA graphs (vLLM --enforce-eager): their memory is not taken from the budget')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
@@ -105,7 +108,9 @@ Example: moe-calc show mixtral-8x7b --json`)
 How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
 heads and the KV heads rule (and 128-wide quantisation blocks for fp8-block / int4), at most
 --gpus-per-node per TP group, with pipeline stages (PP) for the rest; a plan fits when
-weights/TP + KV + activation peak + non-torch memory <= memory x utilization on every GPU.
+weights/TP + KV + activation peak + non-torch memory + CUDA graphs <= memory x utilization on every
+GPU, with the overheads vLLM measures at start-up (--vllm picks the release; README "Calibration"
+compares them with vLLM's own logs). The last pipeline stage also holds the sampler's peak.
 Weights alone (what articles quote) are in the "weights (all)" column.
 ${EXIT_CODES}
 

@@ -31,7 +31,7 @@ export const FitOutput = z.object({
   fits: z.boolean(),
   plans: z.array(
     z.union([
-      z.object({ precision: z.string(), gpuCount: count, tensorParallel: count, pipelineParallel: count, fits: z.boolean(), perGpu, stages: z.array(perGpu), maxContext: count, maxConcurrency: count, shortfallBytes: bytes, weightsTotalBytes: bytes }).passthrough(),
+      z.object({ precision: z.string(), gpuCount: count, tensorParallel: count, pipelineParallel: count, fits: z.boolean(), perGpu, stages: z.array(perGpu), maxContext: count, maxConcurrency: count, kvCacheTokens: count, shortfallBytes: bytes, weightsTotalBytes: bytes }).passthrough(),
       z.object({ precision: z.string(), fits: z.literal(false), gpuCount: z.null(), reason: z.string() }),
     ]),
   ),

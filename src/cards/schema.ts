@@ -207,6 +207,8 @@ export const GpuSchema = z.strictObject({
   fp4_tflops: z.number().positive().max(1e6).optional(),
   native_fp8: z.boolean(),
   native_fp4: z.boolean(),
+  /** CUDA compute capability ("9.0"): engines pick kernels by it (NVIDIA only) */
+  compute_capability: z.string().regex(/^\d{1,2}\.\d$/, 'a CUDA compute capability such as "9.0"').optional(),
   gpus_per_node: posInt.max(1000).default(8),
   source: z.string().min(1).max(2000),
 });

@@ -3,9 +3,9 @@ import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
 import { countLayers, deriveParams, type ParamDerivation } from '../core/params.js';
 import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate } from '../core/speed.js';
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
-import { fitPlan, layerBytes, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
+import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
-import { DEFAULT_UTILIZATION, MEMORY_ERROR_BAND, defaultBatchTokens, defaultNonTorchBytes } from '../core/overhead.js';
+import { CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, DEFAULT_UTILIZATION, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
@@ -24,6 +24,9 @@ export interface FitFlags extends GlobalOptions {
   utilization?: string;
   gpusPerNode?: string;
   batchTokens?: string;
+  maxNumSeqs?: string;
+  vllm?: string;
+  enforceEager?: boolean;
   activationGb?: string;
   nonTorchGb?: string;
   engine?: string;
@@ -89,6 +92,9 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
     utilization: numFlag('--utilization', f.utilization, 0, 1) ?? DEFAULT_UTILIZATION,
     gpusPerNode: intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024) ?? gpu.gpus_per_node,
     batchTokens: intFlag('--batch-tokens', f.batchTokens, 1, 10_000_000),
+    maxNumSeqs: intFlag('--max-num-seqs', f.maxNumSeqs, 1, 1_000_000),
+    generation: f.vllm === undefined ? CURRENT_GENERATION : vllmGeneration(f.vllm),
+    ...(f.enforceEager ? { cudaGraphBytes: 0 } : {}),
     activationBytes: act === undefined ? undefined : Math.round(act * 1e9),
     nonTorchBytes: nonTorch === undefined ? undefined : Math.round(nonTorch * 1e9),
     count,
@@ -156,23 +162,34 @@ function planJson(p: Plan) {
     maxContext: p.maxContext,
     maxContextIsModelLimit: p.maxContextIsModelLimit,
     maxConcurrency: p.maxConcurrency,
+    kvCacheTokens: p.kvCacheTokens,
     shortfallBytes: p.shortfallBytes,
   };
 }
 
 export function assumptionsOf(s: FitSetup) {
   const o = s.options;
+  const g = o.generation ?? CURRENT_GENERATION;
+  const r = runtimeOverheads(s.card.architecture, s.gpu, { ...o, precision: s.precisions[0]! }, 1, 1);
+  const layouts = s.precisions.map((p) => [p.id, expertLayoutFor(p, s.gpu, g)] as const).filter(([, l]) => l);
   return {
     context: o.context,
     batch: o.batch,
     kvPrecision: s.kvPrecision,
     utilization: o.utilization,
     gpusPerNode: o.gpusPerNode,
-    batchTokens: o.batchTokens ?? defaultBatchTokens(s.gpu.memory_bytes),
-    activationBytes: o.activationBytes ?? 'batchTokens x (4 x vocab + 4 x ffn / TP + 8 x hidden)',
-    nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1), multiGpu: defaultNonTorchBytes(2) },
+    engineMemoryModel: `vLLM ${g.releases}`,
+    batchTokens: r.batchTokens,
+    maxNumSeqs: r.maxNumSeqs,
+    activationBytes: o.activationBytes ?? {
+      forward: 'batchTokens x 2 x (4 x hidden + max(3 x dense ffn / TP, top_k x (3 x expert ffn / TP + hidden)))',
+      lastStageSampler: `2 x batchTokens x hidden + min(maxNumSeqs, batchTokens) x vocab x ${SAMPLER_BYTES[o.sampler ?? g.sampler]} B (+2/TP)`,
+      singleGpuBytes: r.lastStageActivation,
+    },
+    nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1, g), multiGpu: defaultNonTorchBytes(2, g) },
+    cudaGraphBytes: r.cudaGraphs,
+    ...(layouts.length ? { expertLayouts: Object.fromEntries(layouts.map(([id, l]) => [id, l!.source])) } : {}),
     usableFraction: s.gpu.usable_fraction,
-    cudaGraphs: 'not modelled (vLLM measures -0.9 to +1.0 GiB)',
     expectedError: MEMORY_ERROR_BAND,
   };
 }
@@ -188,7 +205,10 @@ export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan 
   const w: string[] = [];
   for (const { precision } of results) {
     if (precision.needs === 'fp8' && !s.gpu.native_fp8) w.push(`${s.gpu.id} has no native fp8: engines run ${precision.id} weights weight-only (vLLM's fp8 Marlin kernel), same weight memory, slower matmuls; choose int8 or a GPU with fp8 (H100, L40S, MI300X) for fp8 compute`);
-    if (precision.needs === 'fp4' && !s.gpu.native_fp4) w.push(`${s.gpu.id} has no native fp4: ${precision.id} weights run through a fallback kernel whose layout and memory may differ; use int4 (AWQ/GPTQ) or a Blackwell GPU`);
+    if (precision.needs === 'fp4' && !s.gpu.native_fp4) {
+      const l = expertLayoutFor(precision, s.gpu, s.options.generation ?? CURRENT_GENERATION);
+      w.push(`${s.gpu.id} has no native fp4: ${precision.id} weights run weight-only${l ? ` through vLLM's ${l.id} kernel (its padded layout is what the plan counts)` : ' through a fallback kernel'}; fp4 compute needs a Blackwell GPU`);
+    }
   }
   for (const { plan } of results) {
     if (plan && !plan.fits && plan.perGpu.weightsBytes + plan.perGpu.overheadBytes <= plan.perGpu.budgetBytes) {
@@ -260,7 +280,7 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   print(k.bold(`${s.card.name} on ${s.gpu.name}`) + ` (${bytes(s.gpu.memory_bytes, u)} each${s.gpu.usable_fraction < 1 ? `, ${Math.round(s.gpu.usable_fraction * 100)}% usable by the GPU` : ''})`);
   print(
     `context ${int(o.context)} tokens x batch ${o.batch}${s.explicitContext ? '' : ' (default; --context to change)'}, KV ${s.kvPrecision}, utilization ${o.utilization}, ` +
-      `activation peak for ${int(o.batchTokens ?? defaultBatchTokens(s.gpu.memory_bytes))} batched tokens, up to ${o.gpusPerNode} GPUs per TP group` +
+      `up to ${o.gpusPerNode} GPUs per TP group` +
       (o.count ? `; checking exactly ${o.count} GPUs` : ''),
   );
   print('');
@@ -291,7 +311,18 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       right: [1, 2, 4, 5, 6, 7, 8, 10],
     }),
   );
-  print(`* max context: the model's own maximum. Budget = memory x utilization; overhead = activation peak + non-torch memory (CUDA context remainder, NCCL).`);
+  const r = runtimeOverheads(a, s.gpu, { ...o, precision: s.precisions[0]! }, 1, 1);
+  const g = r.generation;
+  print(`* max context: the model's own maximum. Budget = memory x utilization; overhead = activation peak + non-torch memory (NCCL, kernels)${r.cudaGraphs ? ' + CUDA graphs' : ''}.`);
+  print(
+    `Overheads as vLLM ${g.releases} measures them (--vllm to change): profiling pass of ${int(r.batchTokens)} tokens and ${int(r.maxNumSeqs)} sequences ` +
+      `(activation peak ${bytes(r.lastStageActivation, u)} on one GPU), non-torch ${bytes(r.nonTorch, u)} alone / ${bytes(defaultNonTorchBytes(2, g), u)} with TP or PP, ` +
+      `CUDA graphs ${r.cudaGraphs ? bytes(r.cudaGraphs, u) + ' (--enforce-eager: none)' : 'none' + (g.cudaGraphsBudgeted ? ' (--enforce-eager)' : ' (not budgeted before vLLM 0.21)')}.`,
+  );
+  for (const p of s.precisions) {
+    const l = expertLayoutFor(p, s.gpu, g);
+    if (l) print(`${p.id} experts held in vLLM's ${l.id} kernel layout on ${s.gpu.id}: expert width per GPU rounded up to ${l.ffnMultiple}${l.hiddenMultiple > 1 ? `, hidden width to ${l.hiddenMultiple}` : ''}${l.extraBpw ? `, scales kept twice (+${l.extraBpw} bits per weight)` : ''}.`);
+  }
   const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
   if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
   print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}%, memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (README "Calibration").`);

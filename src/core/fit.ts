@@ -10,9 +10,12 @@
 //   + KV of its stage's layers + activation peak + non-torch memory, within memory x utilization.
 import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
-import { FORMATS, useMoreBits, type Precision } from './precision.js';
+import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
-import { activationBytes, defaultBatchTokens, defaultNonTorchBytes } from './overhead.js';
+import { activationBytes, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
+
+/** vLLM's default KV block: 16 tokens (CacheConfig.block_size). */
+const KV_BLOCK_TOKENS = 16;
 
 export interface FitOptions {
   precision: Precision;
@@ -26,8 +29,18 @@ export interface FitOptions {
   nonTorchBytes?: number;
   /** tokens in the profiling / prefill batch that sets the activation peak (default: by GPU memory) */
   batchTokens?: number;
+  /** sequences in the profiling batch, max_num_seqs (default: by GPU memory) */
+  maxNumSeqs?: number;
   /** override the activation peak per GPU */
   activationBytes?: number;
+  /** the vLLM release whose memory accounting applies (default: the newest, CURRENT_GENERATION) */
+  generation?: EngineGeneration;
+  /** override the generation's sampler implementation */
+  sampler?: SamplerKind;
+  /** CUDA-graph memory per GPU taken from the budget (default: by generation; 0 = --enforce-eager) */
+  cudaGraphBytes?: number;
+  /** how the engine holds quantised experts (default: by GPU and generation, see expertLayoutFor) */
+  expertLayout?: ExpertLayout;
   /** check exactly this many GPUs instead of searching for the fewest */
   count?: number;
   /** stop searching past this many GPUs */
@@ -43,6 +56,9 @@ export interface PerGpu {
   kvBytes: number;
   activationBytes: number;
   nonTorchBytes: number;
+  /** CUDA-graph memory, when the engine takes it from the budget */
+  cudaGraphBytes: number;
+  /** activation + non-torch + CUDA graphs */
   overheadBytes: number;
   totalBytes: number;
   /** memory the GPU has (x its usable fraction for unified memory) */
@@ -67,6 +83,11 @@ export interface Plan {
   maxContextIsModelLimit: boolean;
   /** most sequences of --context tokens at once */
   maxConcurrency: number;
+  /** tokens the KV pool holds as vLLM counts them ("GPU KV cache size: N tokens"): per stage, free
+   *  memory / bytes one token takes in every attention layer of the stage (sliding-window layers
+   *  included: the hybrid allocator pages them alike), in whole 16-token blocks; the smallest stage
+   *  sets the pool (vLLM gives every worker the minimum block count). */
+  kvCacheTokens: number;
   /** bytes missing on the worst GPU when it does not fit */
   shortfallBytes: number;
   /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
@@ -91,19 +112,23 @@ const REPLICATED_ROLES = new Set(['router', 'attn_q_a', 'attn_kv_a', 'vector']);
 
 const cache = new WeakMap<ParamDerivation, Map<string, LayerBytes>>();
 
-/** Bytes per layer under a precision, split into TP-sharded and replicated parts (cached). */
-export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision): LayerBytes {
+/** Bytes per layer under a precision, split into TP-sharded and replicated parts (cached). With an
+ *  expert layout (how the engine's kernel holds quantised experts on the GPU) the routed experts are
+ *  padded as one rank of a TP group of `tp` holds them; without one, the bytes are the file's. */
+export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision, tp = 1, layout?: ExpertLayout): LayerBytes {
   const nLayers = a.num_layers;
   const nExperts = a.moe?.experts ?? 0;
   const expertFfn = a.moe?.expert_ffn ?? 0;
   let m = cache.get(d);
   if (!m) cache.set(d, (m = new Map()));
-  const hit = m.get(p.id);
+  const key = layout ? `${p.id}|${layout.id}|${tp}` : p.id;
+  const hit = m.get(key);
   if (hit) return hit;
   const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0 };
   // an engine recipe's format depends only on the tensor's role (and whether it is a matrix): look
   // each up once; GGUF mixes also depend on the layer, so they are asked per tensor
-  const pad = p.expertPad && expertFfn > 0 ? (Math.ceil(expertFfn / p.expertPad) * p.expertPad) / expertFfn : 1;
+  const roundUp = (x: number, k: number) => Math.ceil(x / k) * k;
+  const pad = layout && expertFfn > 0 ? ((roundUp(expertFfn / tp, layout.ffnMultiple) * tp) / expertFfn) * (roundUp(a.hidden_size, layout.hiddenMultiple) / a.hidden_size) : 1;
   // GGUF mixes depend on the layer only through a few thresholds (llama-quant.cpp), which key the cache
   const byRole = new Map<string, number[]>();
   for (const t of d.tensors) {
@@ -115,7 +140,8 @@ export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision): L
     if (!slots) byRole.set(t.role, (slots = []));
     let bpw = slots[slot];
     if (bpw === undefined) slots[slot] = bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
-    const b = ((t.matrix && t.component === 'routedExperts' ? t.params * pad : t.params) * bpw) / 8;
+    const expert = layout !== undefined && t.component === 'routedExperts';
+    const b = expert ? (t.matrix ? t.params * pad * (bpw + layout.extraBpw) : t.params * layout.biasBits) / 8 : (t.params * bpw) / 8;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
       else lb.head += b; // LM head and final norm live with the last stage
@@ -128,7 +154,7 @@ export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision): L
     lb.replicatedPrefix.push(lb.replicatedPrefix[i]! + lb.replicated[i]!);
     lb.routedPrefix.push(lb.routedPrefix[i]! + lb.routed[i]!);
   }
-  m.set(p.id, lb);
+  m.set(key, lb);
   return lb;
 }
 
@@ -158,9 +184,13 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
   return null;
 }
 
-/** Pipeline stage s of pp holds layers [stageStart(s), stageStart(s + 1)): an even split (vLLM get_pp_indices). */
-function stageStart(L: number, pp: number, s: number): number {
-  return Math.floor((s * L) / pp);
+/** Pipeline stage s of pp holds layers [stageStart(s), stageStart(s + 1)), split as vLLM does
+ *  (vllm/distributed/utils.py get_pp_indices): floor(L / pp) layers each, and the remainder one more
+ *  each on the stages just before the last (the last stage already holds the LM head). */
+export function stageStart(L: number, pp: number, s: number): number {
+  const base = Math.floor(L / pp);
+  const firstExtra = pp - 1 - (L % pp);
+  return s * base + Math.max(0, Math.min(s, pp - 1) - firstExtra);
 }
 
 /** Index just past the n-th MoE layer (0 for n = 0): layers before it have their experts offloaded. */
@@ -171,22 +201,71 @@ export function offloadCutoff(a: Architecture, n: number): number {
   return a.num_layers;
 }
 
+/** The expert layout vLLM uses for a precision on a GPU: MXFP4 experts go to the Triton kernels on
+ *  Hopper and datacenter Blackwell (compute capability 9.x / 10.x) from v0.12, and to the Marlin
+ *  weight-only fallback elsewhere (Ampere, Ada, consumer Blackwell, older releases; mxfp4.py
+ *  get_mxfp4_backend). A GPU without a known compute capability gets Marlin, the larger layout. */
+export function expertLayoutFor(p: Precision, gpu: Gpu, g: EngineGeneration): ExpertLayout | undefined {
+  const layouts = p.expertLayouts;
+  if (!layouts) return undefined;
+  const cc = gpu.compute_capability;
+  const triton = cc !== undefined && /^(9|10)\./.test(cc) && g.tritonMxfp4OnHopper;
+  return (triton ? layouts['triton'] : layouts['marlin']) ?? Object.values(layouts)[0];
+}
+
+export interface RuntimeOverheads {
+  /** peak activation of a stage that does not sample, and of the last stage, bytes per GPU */
+  activation: number;
+  lastStageActivation: number;
+  nonTorch: number;
+  cudaGraphs: number;
+  batchTokens: number;
+  maxNumSeqs: number;
+  generation: EngineGeneration;
+}
+
+/** The engine's runtime memory per GPU besides weights and KV cache (overhead.ts), with every
+ *  default resolved: what `fit` prints as its assumptions. */
+export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: number, pp: number): RuntimeOverheads {
+  const g = o.generation ?? CURRENT_GENERATION;
+  // V0 without chunked prefill profiles a whole max_model_len prompt (SchedulerConfig: max(max_model_len,
+  // 2048)); chunked prefill is on by default past 32768 tokens, not for MLA (vLLM #6666)
+  const v0Tokens = o.context > 32768 && a.attention.type !== 'mla' ? 2048 : Math.max(o.context, 2048);
+  const batchTokens = o.batchTokens ?? (g.v0 ? v0Tokens : defaultBatchTokens(gpu));
+  const maxNumSeqs = Math.min(o.maxNumSeqs ?? (g.v0 ? 256 : defaultMaxNumSeqs(gpu)), batchTokens);
+  const x = { tokens: batchTokens, maxNumSeqs, tp, kind: o.sampler ?? g.sampler, extra: g.samplerExtraBytes };
+  const activation = Math.ceil(o.activationBytes ?? activationBytes(a, { ...x, sampler: false }));
+  const lastStageActivation = Math.ceil(o.activationBytes ?? activationBytes(a, { ...x, sampler: true }));
+  return {
+    activation,
+    lastStageActivation,
+    nonTorch: o.nonTorchBytes ?? defaultNonTorchBytes(tp * pp, g),
+    cudaGraphs: o.cudaGraphBytes ?? (g.cudaGraphsBudgeted ? DEFAULT_CUDA_GRAPH_BYTES : 0),
+    batchTokens,
+    maxNumSeqs,
+    generation: g,
+  };
+}
+
 /** Memory of one layout. `withStages` false skips the per-stage list (the search compares many
  *  layouts; only the chosen one needs it). */
 export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0, withStages = true): Plan {
   const a = card.architecture;
   const L = a.num_layers;
-  const lb = layerBytes(d, a, o.precision);
+  const layout = o.expertLayout ?? expertLayoutFor(o.precision, gpu, o.generation ?? CURRENT_GENERATION);
+  const lb = layerBytes(d, a, o.precision, tp, layout);
   const cut = offloadCutoff(a, offloadLayers);
   const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
   const budget = Math.floor(capacity * o.utilization);
   const n = tp * pp;
-  const nonTorch = o.nonTorchBytes ?? defaultNonTorchBytes(n);
-  const act = Math.ceil(o.activationBytes ?? activationBytes(a, o.batchTokens ?? defaultBatchTokens(gpu.memory_bytes), tp));
+  const r = runtimeOverheads(a, gpu, o, tp, pp);
+  const nonTorch = r.nonTorch;
+  const graphs = r.cudaGraphs;
   let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
   let minContext = Number.POSITIVE_INFINITY;
   let minConcurrency = Number.POSITIVE_INFINITY;
+  let minPoolTokens = Number.POSITIVE_INFINITY;
   for (let s = 0; s < pp; s++) {
     const from = stageStart(L, pp, s);
     const to = stageStart(L, pp, s + 1);
@@ -197,21 +276,26 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     const weights = Math.ceil(w);
     const kv = kvLayout(a, o.kvBytes, tp, from, to);
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
-    const total = weights + kvB + act + nonTorch;
+    // the last stage also runs the sampler of the profiling pass
+    const act = s === pp - 1 ? r.lastStageActivation : r.activation;
+    const total = weights + kvB + act + nonTorch + graphs;
     if (!withStages && worst && total <= worst.totalBytes) continue;
     if (withStages) {
       // context and concurrency limits only for the plan that is shown, not for every layout searched
-      const free = budget - (weights + act + nonTorch);
+      const free = budget - (weights + act + nonTorch + graphs);
       minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
       const perSeq = kvBytesFor(kv, o.context, 1);
       minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
+      const pageToken = kv.fullPerToken + kv.slidingPerToken;
+      if (pageToken > 0) minPoolTokens = Math.min(minPoolTokens, free <= 0 ? 0 : Math.floor(free / (pageToken * KV_BLOCK_TOKENS)) * KV_BLOCK_TOKENS);
     }
     const perGpu: PerGpu = {
       weightsBytes: weights,
       kvBytes: kvB,
       activationBytes: act,
       nonTorchBytes: nonTorch,
-      overheadBytes: act + nonTorch,
+      cudaGraphBytes: graphs,
+      overheadBytes: act + nonTorch + graphs,
       totalBytes: total,
       capacityBytes: capacity,
       budgetBytes: budget,
@@ -236,6 +320,7 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     maxContext: Math.max(0, maxContext),
     maxContextIsModelLimit: minContext >= a.max_context,
     maxConcurrency: Number.isFinite(minConcurrency) ? Math.max(0, minConcurrency) : Number.MAX_SAFE_INTEGER,
+    kvCacheTokens: Number.isFinite(minPoolTokens) ? minPoolTokens : 0,
     shortfallBytes: Math.max(0, pg.totalBytes - budget),
     ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
   };

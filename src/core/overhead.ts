@@ -1,5 +1,13 @@
-// Runtime overhead defaults: every constant is stated in `fit` output and overridable.
-import type { Architecture } from '../cards/schema.js';
+// Runtime memory a serving engine takes besides weights and KV cache, per GPU. Pure: no I/O.
+//
+// The model follows how vLLM measures memory at start-up (vllm/v1/worker/gpu_worker.py
+// determine_available_memory): KV budget = total x gpu_memory_utilization - weights - peak activation
+// of a profiling run - non-torch memory (- CUDA-graph memory from v0.21). Which effects apply depends
+// on the vLLM release, so each generation is one row of VLLM_GENERATIONS; `fit` uses the newest and
+// the calibration table (test/fixtures/vllm-startup-logs.ts) names the release each log came from.
+// Each constant names its source beside it; test/core/calibration.test.ts checks the whole against logs.
+import type { Architecture, Gpu } from '../cards/schema.js';
+import { CalcError } from './errors.js';
 
 const GiB = 2 ** 30;
 
@@ -7,33 +15,140 @@ const GiB = 2 ** 30;
  *  0.92 (vllm/config/cache.py). We default to the lower, more conservative 0.9. */
 export const DEFAULT_UTILIZATION = 0.9;
 
-/** "non-torch" memory vLLM measures per GPU (CUDA context remainder, NCCL, cuBLAS workspaces):
- *  0.13 GiB at TP=1 and 0.55 GiB at TP=2 on H100 (llm-d/llm-d-benchmark
+/** How the dummy sampler run of the profile is implemented, in bytes per element of the
+ *  [sequences x vocab] logits it materialises (vllm/v1/sample/sampler.py, ops/topk_topp_sampler.py):
+ *  - sort: PyTorch path, bf16 logits + fp32 copy + sort values fp32 and indices int64 + sort scratch;
+ *    38.3 B fitted to llm-d's measured peaks (Llama-3.1-8B, Qwen3-0.6B, Qwen3-32B, gpt-oss: 38.25-38.4);
+ *  - fused: FlashInfer top_k_top_p_sampling_from_logits or the Triton top-k/top-p kernel (vLLM #33538):
+ *    bf16 logits + fp32 masked copy + fp32 probs + one more fp32 temporary, 14 B (from the code). */
+export const SAMPLER_BYTES = { sort: 38.3, fused: 14 } as const;
+export type SamplerKind = keyof typeof SAMPLER_BYTES;
+
+/** fused_moe processes at most this many tokens at once (vllm envs VLLM_FUSED_MOE_CHUNK_SIZE). */
+const FUSED_MOE_CHUNK = 32768;
+
+export interface EngineGeneration {
+  id: string;
+  /** releases it covers, as users read them */
+  releases: string;
+  /** V0 engine: the sampler runs on the driver rank only, logits gathered there */
+  v0: boolean;
+  /** default sampler of the profile run (installs differ: FlashInfer present or not) */
+  sampler: SamplerKind;
+  /** extra scratch the sampler keeps (Triton top-k/top-p buffer: up to num_SMs x vocab fp32) */
+  samplerExtraBytes: number;
+  /** CUDA-graph memory is estimated before the KV cache and taken out of the budget */
+  cudaGraphsBudgeted: boolean;
+  /** gpt-oss MXFP4 on Hopper: the Triton kernels were bundled from v0.12 (#28788); before, Marlin */
+  tritonMxfp4OnHopper: boolean;
+  /** non-torch memory per GPU at TP 1 and with more than one GPU */
+  nonTorchGiB: { single: number; multi: number };
+}
+
+/** vLLM releases grouped by how they account memory (research notes: vllm-project/vllm history,
+ *  PRs named in each line). Oldest first; the last is what `fit` assumes. */
+export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
+  // V0 engine: Worker.determine_num_available_blocks; non-torch measured after distributed init
+  // (0.16-0.35 GiB in logs: vllm#15196, #10517, #13061, PR #14447)
+  { id: 'v0', releases: 'V0 engine (<= 0.7, or VLLM_USE_V1=0 up to 0.10)', v0: true, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.25, multi: 0.25 } },
+  // V1 with the sampler in the profile (#13594, v0.8.0); FlashInfer sampler by default when installed
+  // (docker images) until #26859 (v0.11.1); pip installs without FlashInfer sort
+  { id: 'v1-0.8', releases: '0.8.0 - 0.11.0', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  // FlashInfer sampler off by default (#26859); Triton MXFP4 kernels bundled from 0.12 (#28788)
+  { id: 'v1-0.11.1', releases: '0.11.1 - 0.11.2', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  { id: 'v1-0.12', releases: '0.12 - 0.16', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  // Triton top-k/top-p kernel (#33538, Feb 2026): in place plus a num_SMs x vocab fp32 buffer (~0.1 GiB)
+  { id: 'v1-0.17', releases: '0.17 - 0.20', v0: false, sampler: 'fused', samplerExtraBytes: 0.1 * GiB, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  // CUDA-graph memory profiled and budgeted by default (#38284, "default since v0.21.0");
+  // FlashInfer sampler on by default again (#40376)
+  { id: 'v1-0.21', releases: '0.21 and later', v0: false, sampler: 'fused', samplerExtraBytes: 0, cudaGraphsBudgeted: true, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+];
+
+export const CURRENT_GENERATION = VLLM_GENERATIONS[VLLM_GENERATIONS.length - 1]!;
+
+/** The generation a vLLM release string ("0.10.2", "0.11.2.dev3", "v0" for the V0 engine) belongs to. */
+export function vllmGeneration(release: string): EngineGeneration {
+  const t = release.trim().toLowerCase();
+  if (t === 'v0') return VLLM_GENERATIONS[0]!;
+  const r = t.replace(/^v(?=\d+\.)/, '');
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(r);
+  if (!m) throw new CalcError('--vllm', `expected a vLLM release such as 0.11.2 (or v0 for the V0 engine), got "${release}"`);
+  const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] as const;
+  const atLeast = (a: number, b: number, c = 0) => v[0] > a || (v[0] === a && (v[1] > b || (v[1] === b && v[2] >= c)));
+  const id = !atLeast(0, 8) ? 'v0' : !atLeast(0, 11, 1) ? 'v1-0.8' : !atLeast(0, 12) ? 'v1-0.11.1' : !atLeast(0, 17) ? 'v1-0.12' : !atLeast(0, 21) ? 'v1-0.17' : 'v1-0.21';
+  return VLLM_GENERATIONS.find((g) => g.id === id)!;
+}
+
+/** Non-torch memory per GPU (NCCL buffers, custom all-reduce, lazily loaded kernels): V1 measures
+ *  0.13 GiB at TP 1 and 0.54-0.55 GiB at TP 2 on H100 (llm-d/llm-d-benchmark
  *  config_explorer/empirical-vllm-memory-results.md). */
-export function defaultNonTorchBytes(gpuCount: number): number {
-  return gpuCount > 1 ? Math.round(0.55 * GiB) : Math.round(0.13 * GiB);
+export function defaultNonTorchBytes(gpuCount: number, g: EngineGeneration = CURRENT_GENERATION): number {
+  return Math.round((gpuCount > 1 ? g.nonTorchGiB.multi : g.nonTorchGiB.single) * GiB);
 }
 
-/** vLLM V1 max_num_batched_tokens for the API server: 8192 on GPUs with >= 70 GiB, else 2048
- *  (vllm/engine/arg_utils.py default_max_num_batched_tokens). */
-export function defaultBatchTokens(gpuMemoryBytes: number): number {
-  return gpuMemoryBytes >= 70 * GiB ? 8192 : 2048;
+/** vLLM's engine defaults for the OpenAI server (vllm/engine/arg_utils.py get_batch_defaults):
+ *  max_num_batched_tokens 8192 and max_num_seqs 1024 on GPUs with >= 70 GiB that are not A100s
+ *  (#17073, A100 excluded by #17885), else 2048 and 256; max_num_seqs <= max_num_batched_tokens. */
+export function defaultBatchTokens(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): number {
+  return bigGpu(gpu) ? 8192 : 2048;
+}
+export function defaultMaxNumSeqs(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): number {
+  return bigGpu(gpu) ? 1024 : 256;
+}
+function bigGpu(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): boolean {
+  return gpu.memory_bytes >= 70 * GiB && !/a100/i.test(gpu.name ?? '');
 }
 
-/** Peak activation of the engine's profiling forward pass over `tokens` tokens, per GPU:
- *  fp32 logits (4 x vocab per token, gathered in full on each rank) + the widest FFN
- *  intermediate (gate and up, bf16, split across TP) + a few hidden-size buffers.
- *  Against llm-d's measured vLLM peaks on H100 at 8192 tokens (Llama-3.1-8B 4.76 GiB,
- *  Qwen3-32B 5.64, Llama-3.3-70B TP2 4.84, gpt-oss 7.38) this gives 4.60, 5.73, 4.85, 6.66 GiB. */
-export function activationBytes(a: Architecture, tokens: number, tp: number): number {
-  let ffn = a.mlp.dense_ffn ?? 0;
-  if (a.moe) {
-    const moeFfn = a.moe.top_k * a.moe.expert_ffn + (a.moe.shared_experts ? a.moe.shared_experts.count * a.moe.shared_experts.ffn : 0) + (a.moe.dense_residual_ffn ?? 0);
-    ffn = Math.max(ffn, moeFfn);
-  }
-  return tokens * (4 * a.vocab_size + (4 * ffn) / tp + 8 * a.hidden_size);
+/** Peak of the profiling forward pass over `tokens` tokens on one GPU, bytes (the largest
+ *  intermediates of one layer, bf16):
+ *  - four hidden-size buffers per token (input, residual, normed input, output);
+ *  - dense MLP: gate_up output 2F/TP plus the activation output F/TP;
+ *  - fused MoE (vllm fused_moe intermediate caches, at most 32768 tokens at once): per token and
+ *    chosen expert, gate_up 2F_e/TP + activation F_e/TP + the expert's output H before the
+ *    weighted sum.
+ *  Against V0 logs, which print this peak alone: DeepSeek-R1 TP16 at 2048 tokens 0.34 vs 0.37 GiB
+ *  logged (PR #14447), Llama-3.1-8B at 20000 tokens 2.21 vs 2.07 (vllm#10517). */
+export function forwardActivationBytes(a: Architecture, tokens: number, tp: number): number {
+  const dense = a.mlp.dense_ffn ? (3 * a.mlp.dense_ffn) / tp : 0;
+  let moe = 0;
+  if (a.moe) moe = (a.moe.top_k * ((3 * a.moe.expert_ffn) / tp + a.hidden_size) * Math.min(tokens, FUSED_MOE_CHUNK)) / tokens;
+  return 2 * tokens * (4 * a.hidden_size + Math.max(dense, moe));
 }
+
+/** Peak of the profile's dummy sampler run on the last pipeline stage, bytes: the hidden states of
+ *  all `tokens` kept alive, plus `rows` = min(max_num_seqs, tokens) rows of logits over the vocab
+ *  and the sampler's temporaries; under TP the vocab-parallel shard (2/TP bytes) sits beside the
+ *  gathered logits (vllm/v1/worker/gpu_model_runner.py _dummy_sampler_run). */
+export function samplerActivationBytes(a: Architecture, tokens: number, rows: number, tp: number, kind: SamplerKind, extra = 0): number {
+  return 2 * tokens * a.hidden_size + rows * a.vocab_size * (SAMPLER_BYTES[kind] + (tp > 1 ? 2 / tp : 0)) + extra;
+}
+
+export interface ActivationInput {
+  tokens: number;
+  maxNumSeqs: number;
+  tp: number;
+  /** this GPU is on the last pipeline stage (V1) / is the driver rank (V0): it runs the sampler */
+  sampler: boolean;
+  kind: SamplerKind;
+  extra?: number;
+}
+
+/** Peak activation of one GPU's profiling run: the forward pass, or on the stage that samples,
+ *  whichever of the forward pass and the sampler run is larger (the forward intermediates are
+ *  freed before sampling). */
+export function activationBytes(a: Architecture, x: ActivationInput): number {
+  const fwd = forwardActivationBytes(a, x.tokens, x.tp);
+  if (!x.sampler) return fwd;
+  return Math.max(fwd, samplerActivationBytes(a, x.tokens, Math.min(x.maxNumSeqs, x.tokens), x.tp, x.kind, x.extra ?? 0));
+}
+
+/** CUDA-graph memory per GPU when the engine budgets it (vLLM >= 0.21 estimates it before sizing the
+ *  KV cache): logged captures of 0.41 (club-3090#652), 0.64 (gpt-oss-120b, v0.11.2), 0.67 (llava 7B,
+ *  v0.10.2), 0.94 (gpt-oss TP2, blackfish#162) and 2.22 GiB (Qwen3.5-35B-A3B TP4, vllm#50722): the
+ *  median, 0.67 GiB, is assumed; --enforce-eager makes it 0. */
+export const DEFAULT_CUDA_GRAPH_BYTES = Math.round(0.67 * GiB);
 
 /** Expected error of fit's per-GPU figures, from test/core/calibration.test.ts against vLLM start-up
- *  logs: weights per GPU within 2% on 14 of 15 rows; memory left for KV within 10% on the V1 rows. */
+ *  logs (see the report there and in README): weights per GPU within 2%, memory left for the KV cache
+ *  within 10%, on the rows the report does not list as outliers. */
 export const MEMORY_ERROR_BAND = { weightsPerGpu: 0.02, kvMemory: 0.1 } as const;

@@ -65,10 +65,36 @@ export interface Precision {
   needs?: 'fp8' | 'fp4';
   /** GGUF file: weights only run in llama.cpp-family engines */
   gguf?: boolean;
-  /** kernel padding of quantised weights: serving engines pad the routed-expert width to a multiple
-   *  of this when they load the weights (memory on the GPU, not the checkpoint size) */
-  expertPad?: number;
+  /** how serving engines lay the routed experts out in GPU memory, by kernel (differs from the file) */
+  expertLayouts?: Readonly<Record<string, ExpertLayout>>;
 }
+
+/** Kernel layout of quantised routed experts on the GPU: the engine pads the expert width of each
+ *  TP rank and the hidden width for its kernel, and may keep extra copies of the scales. */
+export interface ExpertLayout {
+  id: string;
+  /** the per-rank expert FFN width is rounded up to a multiple of this */
+  ffnMultiple: number;
+  /** the hidden width is rounded up to a multiple of this */
+  hiddenMultiple: number;
+  /** bits per weight kept besides the format's own (a second copy of the scales) */
+  extraBpw: number;
+  /** bits per element of the experts' biases */
+  biasBits: number;
+  source: string;
+}
+
+/** vLLM's MXFP4 MoE kernels (vllm/model_executor/layers/quantization/mxfp4.py Mxfp4MoEMethod.create_weights
+ *  and process_weights_after_loading, v0.10.2-v0.14). Against logged loads: gpt-oss-120b TP1 Triton
+ *  64.38 GiB, Marlin 65.97 GiB, Marlin TP2 34.38 GiB per GPU (test/fixtures/vllm-startup-logs.ts). */
+export const MXFP4_LAYOUTS = {
+  // triton_kernels: intermediate per rank rounded to 64, hidden as is; the swizzled scales are a new
+  // tensor while the loaded uint8 scales stay registered (8 more bits per 32 weights); biases fp32
+  triton: { id: 'triton', ffnMultiple: 64, hiddenMultiple: 1, extraBpw: 8 / 32, biasBits: 32, source: 'vLLM mxfp4.py, Triton kernels (Hopper and datacenter Blackwell, vLLM >= 0.12)' },
+  // Marlin weight-only FP4 ("n % 256 == 0 and k % 128 == 0"): intermediate per rank rounded to 128,
+  // hidden to 256; e8m0 scales repacked in place; biases bf16
+  marlin: { id: 'marlin', ffnMultiple: 128, hiddenMultiple: 256, extraBpw: 0, biasBits: 16, source: 'vLLM mxfp4.py + marlin_utils_fp4.py, Marlin fallback (GPUs without native FP4 support and no Triton kernels)' },
+} as const satisfies Record<string, ExpertLayout>;
 
 const LINEAR_ROLES: ReadonlySet<Role> = new Set<Role>([
   'attn_q', 'attn_k', 'attn_v', 'attn_o', 'attn_q_a', 'attn_q_b', 'attn_kv_a', 'attn_kv_b',
@@ -148,10 +174,8 @@ export const PRECISIONS: readonly Precision[] = [
   { id: 'fp8-block', aliases: ['fp8-128', 'fp8-blockwise'], description: 'linear layers fp8 e4m3 with fp32 scales per 128x128 block (DeepSeek-V3 format); rest bf16', formatOf: linearIn('fp8_block'), tpAlign: 128, needs: 'fp8' },
   { id: 'int8', aliases: ['w8a8', 'int8-channel'], description: 'linear layers int8 with per-channel fp32 scales; rest bf16', formatOf: linearIn('int8') },
   { id: 'int4', aliases: ['awq', 'gptq', 'int4-g128', 'w4a16'], description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16', formatOf: linearIn('int4_g128'), tpAlign: 128 },
-  // vLLM's MXFP4 MoE kernels pad the expert width to a multiple of 256 (gpt-oss: 2880 -> 3072): with it
-  // gpt-oss-120b loads as 64.43 GiB against 64.38 GiB logged, gpt-oss-20b 13.45 against 13.47 GiB
-  // (test/fixtures/vllm-startup-logs.ts)
-  { id: 'mxfp4', aliases: ['mx-fp4'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4', expertPad: 256 },
+  // on the GPU vLLM pads the experts for its kernel: see MXFP4_LAYOUTS (fit picks one per GPU)
+  { id: 'mxfp4', aliases: ['mx-fp4'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4', expertLayouts: MXFP4_LAYOUTS },
   { id: 'nvfp4', aliases: ['fp4'], description: 'linear layers NVFP4 (4.5 bpw); rest bf16', formatOf: linearIn('nvfp4'), needs: 'fp4' },
   gguf('q8_0', 'Q8_0', 'GGUF Q8_0 file (output Q8_0, norms and router f32)'),
   gguf('q6_k', 'Q6_K', 'GGUF Q6_K file'),
