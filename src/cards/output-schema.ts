@@ -6,7 +6,7 @@ const count = z.number().int().nonnegative();
 const bytes = z.number().int();
 
 const perGpu = z.object({
-  weightsBytes: bytes, kvBytes: bytes, activationBytes: bytes, nonTorchBytes: bytes, overheadBytes: bytes,
+  weightsBytes: bytes, kvBytes: bytes, activationBytes: bytes, nonTorchBytes: bytes, cudaGraphBytes: bytes, overheadBytes: bytes,
   totalBytes: bytes, capacityBytes: bytes, budgetBytes: bytes, freeBytes: bytes,
 });
 

@@ -3,7 +3,7 @@ import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
 import { countLayers, deriveParams, type ParamDerivation } from '../core/params.js';
 import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate } from '../core/speed.js';
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
-import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, type FitOptions, type Plan } from '../core/fit.js';
+import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, tpRejection, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
 import { CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, DEFAULT_UTILIZATION, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
@@ -25,6 +25,7 @@ export interface FitFlags extends GlobalOptions {
   gpusPerNode?: string;
   batchTokens?: string;
   maxNumSeqs?: string;
+  tp?: string;
   vllm?: string;
   enforceEager?: boolean;
   activationGb?: string;
@@ -71,6 +72,12 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   const kvPrecision = (f.kvPrecision ?? 'bf16').toLowerCase();
   const kvBytes = kvDtypeBytes(kvPrecision);
   const count = intFlag('--count', f.count, 1, 100_000);
+  const tp = intFlag('--tp', f.tp, 1, 1024);
+  if (tp !== undefined) {
+    const p = selectPrecisions(card, f.precision).map((x) => tpRejection(card, tp, x)).find((r) => r);
+    if (p) throw new UserError(`--tp: ${p}`);
+    if (count !== undefined && count % tp !== 0) throw new UserError(`--tp: ${tp} does not divide --count ${count} (the GPUs are TP x pipeline stages)`);
+  }
   const act = numFlag('--activation-gb', f.activationGb, 0, 10_000, true);
   const nonTorch = numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true);
   const cpu = numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000);
@@ -90,7 +97,8 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
     context: context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
     batch: intFlag('--batch', f.batch, 1, 1_000_000) ?? 1,
     utilization: numFlag('--utilization', f.utilization, 0, 1) ?? DEFAULT_UTILIZATION,
-    gpusPerNode: intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024) ?? gpu.gpus_per_node,
+    gpusPerNode: Math.max(intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024) ?? gpu.gpus_per_node, tp ?? 1),
+    ...(tp !== undefined ? { tp } : {}),
     batchTokens: intFlag('--batch-tokens', f.batchTokens, 1, 10_000_000),
     maxNumSeqs: intFlag('--max-num-seqs', f.maxNumSeqs, 1, 1_000_000),
     generation: f.vllm === undefined ? CURRENT_GENERATION : vllmGeneration(f.vllm),
@@ -247,7 +255,7 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const chosen = chosenPlan(results, a.native_precision, f.precision !== undefined, d.total);
   const launch: LaunchCommand | undefined =
     s.engine && chosen?.fits
-      ? launchCommand(s.engine, { card: s.card, plan: chosen, precision: chosen.precision, utilization: s.options.utilization, kvPrecision: s.kvPrecision, maxModelLen: servedContext(chosen.maxContext, a.max_context) })
+      ? launchCommand(s.engine, { card: s.card, plan: chosen, precision: chosen.precision, utilization: s.options.utilization, kvPrecision: s.kvPrecision, maxModelLen: servedContext(chosen.maxContext, a.max_context), batchTokens: s.options.batchTokens, maxNumSeqs: s.options.maxNumSeqs, enforceEager: s.options.cudaGraphBytes === 0 })
       : undefined;
   const warnings = preflight(s, results, chosen);
   if (f.json) {

@@ -1,7 +1,8 @@
 // Launch commands for a plan, per serving engine. Pure: builds argument lists, runs nothing.
 // Flag names from the engines' documentation: vLLM `vllm serve` engine arguments (docs.vllm.ai,
 // v0.10-0.11: --tensor-parallel-size, --pipeline-parallel-size, --enable-expert-parallel,
-// --max-model-len, --gpu-memory-utilization, --kv-cache-dtype, --quantization); SGLang
+// --max-model-len, --gpu-memory-utilization, --kv-cache-dtype, --quantization, --max-num-batched-tokens,
+// --max-num-seqs, --enforce-eager); SGLang
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
 // --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype); llama.cpp
 // `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe).
@@ -26,6 +27,10 @@ export interface LaunchInput {
   kvPrecision: string;
   /** context to serve: the requested one, capped at what fits */
   maxModelLen: number;
+  /** profiling settings the plan assumed when the user set them (vLLM flags of the same name) */
+  batchTokens?: number;
+  maxNumSeqs?: number;
+  enforceEager?: boolean;
 }
 
 /** Online quantisation each engine applies to a bf16 checkpoint (`--quantization fp8`). */
@@ -51,6 +56,9 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     if (q.flag) argv.push('--quantization', q.flag);
     argv.push('--max-model-len', String(x.maxModelLen), '--gpu-memory-utilization', String(x.utilization));
     if (x.kvPrecision === 'fp8') argv.push('--kv-cache-dtype', 'fp8');
+    if (x.batchTokens !== undefined) argv.push('--max-num-batched-tokens', String(x.batchTokens));
+    if (x.maxNumSeqs !== undefined) argv.push('--max-num-seqs', String(x.maxNumSeqs));
+    if (x.enforceEager) argv.push('--enforce-eager');
     return { engine, argv, notes };
   }
   if (engine === 'sglang') {

@@ -43,6 +43,8 @@ export interface FitOptions {
   expertLayout?: ExpertLayout;
   /** check exactly this many GPUs instead of searching for the fewest */
   count?: number;
+  /** only this tensor-parallel size (the rest of the GPUs become pipeline stages) */
+  tp?: number;
   /** stop searching past this many GPUs */
   maxGpus?: number;
   /** expert offload: routed-expert tensors of the first `layers` MoE layers live in host memory
@@ -352,7 +354,7 @@ export function layoutsFor(card: Card, n: number, o: FitOptions): { tp: number; 
   const out: { tp: number; pp: number }[] = [];
   const maxTp = Math.min(n, o.gpusPerNode);
   for (let tp = maxTp; tp >= 1; tp--) {
-    if (n % tp !== 0) continue;
+    if (n % tp !== 0 || (o.tp !== undefined && tp !== o.tp)) continue;
     const pp = n / tp;
     if (pp > card.architecture.num_layers) continue;
     if (tpRejection(card, tp, o.precision)) continue;
@@ -396,6 +398,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget));
   let best: Plan | undefined;
   for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
+    if (o.tp !== undefined && tp !== o.tp) continue;
     if (best && tp * Math.ceil(minGpus / tp) > best.gpuCount) continue;
     if (tpRejection(card, tp, o.precision)) continue;
     const maxPp = Math.min(L, Math.floor(maxGpus / tp));

@@ -143,10 +143,11 @@ export function activationBytes(a: Architecture, x: ActivationInput): number {
 }
 
 /** CUDA-graph memory per GPU when the engine budgets it (vLLM >= 0.21 estimates it before sizing the
- *  KV cache): logged captures of 0.41 (club-3090#652), 0.64 (gpt-oss-120b, v0.11.2), 0.67 (llava 7B,
- *  v0.10.2), 0.94 (gpt-oss TP2, blackfish#162) and 2.22 GiB (Qwen3.5-35B-A3B TP4, vllm#50722): the
- *  median, 0.67 GiB, is assumed; --enforce-eager makes it 0. */
-export const DEFAULT_CUDA_GRAPH_BYTES = Math.round(0.67 * GiB);
+ *  KV cache). Logged figures: 0.41 GiB (Qwen3.6-35B-A3B, noonghunna/club-3090#652), 0.52 (Qwen3-8B,
+ *  LMCache/LMCache#3430), 0.64 (gpt-oss-120b, v0.11.2, tonghuikang/blog 2025-12-28), 0.94 (gpt-oss
+ *  TP 2, princeton-ddss/blackfish#162) and 2.22 GiB (Qwen3.5-35B-A3B TP 4, vllm#50722): the median,
+ *  0.64 GiB, is assumed; --enforce-eager makes it 0. */
+export const DEFAULT_CUDA_GRAPH_BYTES = Math.round(0.64 * GiB);
 
 /** Expected error of fit's per-GPU figures, from test/core/calibration.test.ts against vLLM start-up
  *  logs (see the report there and in README): weights per GPU within 2%, memory left for the KV cache

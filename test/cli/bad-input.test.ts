@@ -127,9 +127,12 @@ for (const [flag, bad] of [
   ['--count', '0'], ['--count', '-3'], ['--count', 'eight'],
   ['--utilization', '0'], ['--utilization', '1.5'], ['--utilization', '-0.1'], ['--utilization', 'NaN'], ['--utilization', 'Infinity'],
   ['--gpus-per-node', '0'], ['--batch-tokens', '0'], ['--activation-gb', '-1'], ['--non-torch-gb', 'x'],
+  ['--max-num-seqs', '0'], ['--max-num-seqs', '1.5'], ['--tp', '0'], ['--vllm', 'banana'], ['--vllm', '1'],
 ] as const) {
   add(`${flag} ${bad}`, () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', `${flag}=${bad}`], new RegExp(`${flag.replace(/-/g, '\\-')}: expected`));
 }
+add('--tp that does not divide the heads', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '3'], /--tp: TP 3 does not divide 64 attention heads/);
+add('--tp that does not divide --count', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '4', '--count', '6'], /--tp: 4 does not divide --count 6/);
 add('--context beyond the model maximum', () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', '--context', '65536'], /exceeds mixtral-8x7b's maximum context of 32,768/);
 add('--gpus catalog with a bad entry', () => ['gpus', '--gpus', file('badgpus.yaml', 'gpus:\n  - id: x\n    name: X\n')], /gpus\.0\.vendor: required/);
 

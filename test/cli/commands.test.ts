@@ -98,6 +98,54 @@ describe('fit', () => {
   });
 });
 
+describe('vLLM memory accounting (--vllm, --tp, --max-num-seqs, --enforce-eager)', () => {
+  const GiB = 2 ** 30;
+  it('gpt-oss-120b MXFP4 fits one H100 with current vLLM (OpenAI model card) but not as 0.10.1 accounted it (vllm#23278 logged -2.14 GiB for KV)', () => {
+    expect(cli(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1']).code).toBe(0);
+    const old = cli(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1', '--vllm', '0.10.1']);
+    expect(old.code).toBe(1);
+    expect(old.stdout).toMatch(/vLLM 0\.8\.0 - 0\.11\.0/);
+    expect(old.stdout).toMatch(/marlin kernel layout/);
+  });
+  it('DeepSeek-V2-Lite TP2 x PP2 on 4 L4 (PR #20665): per-stage KV memory and the KV pool within 10% of the log', () => {
+    const doc = cliJson(['fit', join(ROOT, 'test/fixtures/configs/deepseek-v2-lite.json'), '--gpu', 'l4', '--precision', 'bf16', '--count', '4', '--tp', '2', '--vllm', '0.10.0', '--context', '1024']);
+    const p = doc.plans[0];
+    expect([p.tensorParallel, p.pipelineParallel]).toEqual([2, 2]);
+    const kv = p.stages.map((s: { budgetBytes: number; weightsBytes: number; overheadBytes: number }) => (s.budgetBytes - s.weightsBytes - s.overheadBytes) / GiB);
+    [12.13, 11.33].forEach((logged, i) => expect(Math.abs(kv[i] / logged - 1)).toBeLessThan(0.1));
+    expect(kv[1]).toBeLessThan(kv[0]); // the last stage holds the sampler's peak
+    expect(Math.abs(p.kvCacheTokens / 807_792 - 1)).toBeLessThan(0.1);
+  });
+  it('--max-num-seqs 6 shrinks the sampler peak (gpt-oss-120b, v0.11.2 log: 8.99 GiB left for KV at 0.96)', () => {
+    const doc = cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1', '--vllm', '0.11.2', '--max-num-seqs', '6', '--utilization', '0.96']);
+    const pg = doc.plans[0].perGpu;
+    expect(pg.activationBytes / GiB).toBeLessThan(1);
+    expect(Math.abs((pg.budgetBytes - pg.weightsBytes - pg.overheadBytes) / GiB / 8.99 - 1)).toBeLessThan(0.1);
+  });
+  it('--enforce-eager takes CUDA graphs out of the budget; releases before 0.21 never budget them', () => {
+    const graphs = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16']).plans[0].perGpu;
+    const eager = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--enforce-eager']).plans[0].perGpu;
+    expect(graphs.cudaGraphBytes).toBeGreaterThan(0);
+    expect(eager.cudaGraphBytes).toBe(0);
+    expect(graphs.overheadBytes - eager.overheadBytes).toBe(graphs.cudaGraphBytes);
+    expect(cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--vllm', '0.19.0']).plans[0].perGpu.cudaGraphBytes).toBe(0);
+  });
+  it('--engine vllm carries the profiling settings the plan assumed', () => {
+    const argv = cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--engine', 'vllm', '--max-num-seqs', '6', '--batch-tokens', '4096', '--enforce-eager']).launch.argv;
+    expect(argv.join(' ')).toMatch(/--max-num-batched-tokens 4096 --max-num-seqs 6 --enforce-eager$/);
+  });
+  it('MXFP4 experts: Triton layout on H100, Marlin on A100 (no native FP4, no Triton kernels); the file size is the same', () => {
+    const h = cliJson(['fit', 'gpt-oss-20b', '--gpu', 'h100', '--precision', 'mxfp4']);
+    const a = cliJson(['fit', 'gpt-oss-20b', '--gpu', 'a100-80g', '--precision', 'mxfp4']);
+    expect(h.plans[0].weightsTotalBytes).toBe(a.plans[0].weightsTotalBytes);
+    expect(h.assumptions.expertLayouts.mxfp4).toMatch(/Triton/);
+    expect(a.assumptions.expertLayouts.mxfp4).toMatch(/Marlin/);
+    // logged: 13.47 GiB (H100, Triton, llm-d) and 13.72 GiB (A100, v0.19.0)
+    expect(Math.abs(h.plans[0].perGpu.weightsBytes / GiB / 13.47 - 1)).toBeLessThan(0.02);
+    expect(Math.abs(a.plans[0].perGpu.weightsBytes / GiB / 13.72 - 1)).toBeLessThan(0.02);
+  });
+});
+
 describe('shipped data', () => {
   it('dist/builtin.json is exactly what the YAML cards and GPU catalog say, validated by the same schema', () => {
     const shipped = JSON.parse(readFileSync(join(ROOT, 'dist/builtin.json'), 'utf8'));
