@@ -12,7 +12,7 @@ import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
-import { activationBytes, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
+import { forwardActivationBytes, samplerActivationBytes, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
 
 /** vLLM's default KV block: 16 tokens (CacheConfig.block_size). */
 const KV_BLOCK_TOKENS = 16;
@@ -235,9 +235,11 @@ export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: n
   const v0Tokens = o.context > 32768 && a.attention.type !== 'mla' ? 2048 : Math.max(o.context, 2048);
   const batchTokens = o.batchTokens ?? (g.v0 ? v0Tokens : defaultBatchTokens(gpu));
   const maxNumSeqs = Math.min(o.maxNumSeqs ?? (g.v0 ? 256 : defaultMaxNumSeqs(gpu)), batchTokens);
-  const x = { tokens: batchTokens, maxNumSeqs, tp, kind: o.sampler ?? g.sampler, extra: g.samplerExtraBytes };
-  const activation = Math.ceil(o.activationBytes ?? activationBytes(a, { ...x, sampler: false }));
-  const lastStageActivation = Math.ceil(o.activationBytes ?? activationBytes(a, { ...x, sampler: true }));
+  const kind = o.sampler ?? g.sampler;
+  const fwd = forwardActivationBytes(a, batchTokens, tp);
+  const activation = Math.ceil(o.activationBytes ?? fwd);
+  // the last stage also samples (activationBytes: the larger of the forward and the sampler peaks)
+  const lastStageActivation = Math.ceil(o.activationBytes ?? Math.max(fwd, samplerActivationBytes(a, batchTokens, maxNumSeqs, tp, kind, g.samplerExtraBytes)));
   return {
     activation,
     lastStageActivation,

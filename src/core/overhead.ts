@@ -95,8 +95,11 @@ export function defaultBatchTokens(gpu: Pick<Gpu, 'memory_bytes'> & { name?: str
 export function defaultMaxNumSeqs(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): number {
   return bigGpu(gpu) ? 1024 : 256;
 }
+const bigGpuCache = new WeakMap<object, boolean>();
 function bigGpu(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): boolean {
-  return gpu.memory_bytes >= 70 * GiB && !/a100/i.test(gpu.name ?? '');
+  let big = bigGpuCache.get(gpu);
+  if (big === undefined) bigGpuCache.set(gpu, (big = gpu.memory_bytes >= 70 * GiB && !/a100/i.test(gpu.name ?? '')));
+  return big;
 }
 
 /** Peak of the profiling forward pass over `tokens` tokens on one GPU, bytes (the largest
