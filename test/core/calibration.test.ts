@@ -86,14 +86,16 @@ export function calibrationReport(rows: Calibrated[]): string {
     const r = x.row;
     const kvLogged = r.kvGiB === undefined ? '     -' : Array.isArray(r.kvGiB) ? r.kvGiB.map((k) => k.toFixed(2)).join('/') : gib(r.kvGiB);
     const kvOurs = r.kvGiB === undefined ? '     -' : Array.isArray(r.kvGiB) ? x.kv.map((k) => k.toFixed(2)).join('/') : gib(x.kv[x.kv.length - 1]);
-    const why = x.outlier ? `\n    outlier: ${Object.entries(x.outlier).map(([k, v]) => `${k}: ${v}`).join('; ')}` : '';
-    return `${r.id.padEnd(28)} ${r.moe ? 'MoE  ' : 'dense'} vLLM ${r.vllm.padEnd(7)} weights ${gib(r.weightsGiB)} vs ${gib(x.weights)} ${pct(x.weightsError)}   KV ${kvLogged} vs ${kvOurs} ${pct(x.kvError)}   tokens ${r.kvTokens === undefined ? '-' : `${r.kvTokens} vs ${x.tokens}`} ${pct(x.tokensError)}${why}`;
+    const why = (x.outlier ? `\n    outlier: ${Object.entries(x.outlier).map(([k, v]) => `${k}: ${v}`).join('; ')}` : '') + (r.note ? `\n    note: ${r.note}` : '') + (r.fitted ? `\n    set: ${r.fitted}` : '');
+    return `${(r.id + (r.fitted ? ' (fit)' : '')).padEnd(34)} ${r.moe ? 'MoE  ' : 'dense'} vLLM ${r.vllm.padEnd(7)} weights ${gib(r.weightsGiB)} vs ${gib(x.weights)} ${pct(x.weightsError)}   KV ${kvLogged} vs ${kvOurs} ${pct(x.kvError)}   tokens ${r.kvTokens === undefined ? '-' : `${r.kvTokens} vs ${x.tokens}`} ${pct(x.tokensError)}${why}`;
   });
   return [
     `vLLM start-up calibration (${rows.length} logs, ${rows.filter((x) => x.row.moe).length} of them MoE models)`,
     summary('weights per GPU', defined((x) => x.weightsError), BOUND.weights),
     summary('memory left for KV cache', defined((x) => x.kvError), BOUND.kv),
     summary('KV pool tokens', defined((x) => x.tokensError), BOUND.tokens),
+    summary('memory left for KV cache, rows that set no constant', rows.filter((x) => !x.row.fitted).map((x) => x.kvError).filter((e): e is number => e !== undefined), BOUND.kv),
+    '(fit): the row set a constant of the model; notes give inferred settings',
     ...lines,
   ].join('\n');
 }
@@ -121,6 +123,11 @@ describe('calibration against vLLM start-up logs', () => {
       expect(logged.filter((x) => within(x[key], bound)).length / logged.length).toBeGreaterThanOrEqual(share);
     });
   }
+  it('rows that set no constant of the model meet the same bound on KV memory (80%)', () => {
+    const free = rows.filter((x) => !x.row.fitted && x.kvError !== undefined);
+    expect(free.length).toBeGreaterThanOrEqual(8);
+    expect(free.filter((x) => within(x.kvError, BOUND.kv)).length / free.length).toBeGreaterThanOrEqual(0.8);
+  });
   it('prints the report', () => {
     const report = calibrationReport(rows);
     console.log(report);
