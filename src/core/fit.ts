@@ -238,7 +238,7 @@ export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: n
   const kind = o.sampler ?? g.sampler;
   const fwd = forwardActivationBytes(a, batchTokens, tp);
   const activation = Math.ceil(o.activationBytes ?? fwd);
-  // the last stage also samples (activationBytes: the larger of the forward and the sampler peaks)
+  // the last stage also samples: its peak is the larger of the forward and the sampler peaks
   const lastStageActivation = Math.ceil(o.activationBytes ?? Math.max(fwd, samplerActivationBytes(a, batchTokens, maxNumSeqs, tp, kind, g.samplerExtraBytes)));
   return {
     activation,

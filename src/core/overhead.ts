@@ -125,25 +125,8 @@ export function forwardActivationBytes(a: Architecture, tokens: number, tp: numb
 export function samplerActivationBytes(a: Architecture, tokens: number, rows: number, tp: number, kind: SamplerKind, extra = 0): number {
   return 2 * tokens * a.hidden_size + rows * a.vocab_size * (SAMPLER_BYTES[kind] + (tp > 1 ? 2 / tp : 0)) + extra;
 }
-
-export interface ActivationInput {
-  tokens: number;
-  maxNumSeqs: number;
-  tp: number;
-  /** this GPU is on the last pipeline stage (V1) / is the driver rank (V0): it runs the sampler */
-  sampler: boolean;
-  kind: SamplerKind;
-  extra?: number;
-}
-
-/** Peak activation of one GPU's profiling run: the forward pass, or on the stage that samples,
- *  whichever of the forward pass and the sampler run is larger (the forward intermediates are
- *  freed before sampling). */
-export function activationBytes(a: Architecture, x: ActivationInput): number {
-  const fwd = forwardActivationBytes(a, x.tokens, x.tp);
-  if (!x.sampler) return fwd;
-  return Math.max(fwd, samplerActivationBytes(a, x.tokens, Math.min(x.maxNumSeqs, x.tokens), x.tp, x.kind, x.extra ?? 0));
-}
+// The stage that samples peaks at the larger of the two (the forward intermediates are freed before
+// sampling): fit.ts runtimeOverheads.
 
 /** CUDA-graph memory per GPU when the engine budgets it (vLLM >= 0.21 estimates it before sizing the
  *  KV cache). Logged figures: 0.41 GiB (Qwen3.6-35B-A3B, noonghunna/club-3090#652), 0.52 (Qwen3-8B,
