@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { deriveParams } from '../../src/core/params.js';
 import { getPrecision, weightBytes, PRECISIONS, FORMATS } from '../../src/core/precision.js';
 import { kvPerToken, kvLayout, kvBytesFor } from '../../src/core/kv.js';
-import { fitPlan, planForCount, tpRejection, evaluateLayout, runtimeOverheads, type FitOptions } from '../../src/core/fit.js';
+import { fitPlan, planForCount, tpRejection, evaluateLayout, runtimeOverheads, stageStart, type FitOptions } from '../../src/core/fit.js';
 import { forwardActivationBytes, vllmGeneration } from '../../src/core/overhead.js';
 import { card, gpu } from '../helpers.js';
 import type { ParamDerivation } from '../../src/core/params.js';
@@ -107,6 +107,17 @@ describe('activation model against peaks vLLM logged', () => {
 });
 
 const base = (p: string, extra: Partial<FitOptions> = {}): FitOptions => ({ precision: getPrecision(p), kvBytes: 2, context: 8192, batch: 1, utilization: 0.9, gpusPerNode: 8, ...extra });
+
+describe('pipeline stages split layers as vLLM get_pp_indices does', () => {
+  const sizes = (L: number, pp: number) => Array.from({ length: pp }, (_, s) => stageStart(L, pp, s + 1) - stageStart(L, pp, s));
+  it('remainder layers go to the stages before the last (vLLM docs: 61 layers over PP 4 = 15, 15, 16, 15)', () => {
+    expect(sizes(61, 4)).toEqual([15, 15, 16, 15]);
+    expect(sizes(61, 2)).toEqual([31, 30]);
+    expect(sizes(22, 4)).toEqual([5, 6, 6, 5]);
+    expect(sizes(27, 2)).toEqual([14, 13]); // DeepSeek-V2-Lite as PR #20665 ran it (TP2 x PP2)
+    expect(sizes(64, 8)).toEqual(Array(8).fill(8));
+  });
+});
 
 describe('fit', () => {
   it('Grok-2 fits on 8 x A100-40G at fp8 (the seed article\'s "8 GPUs of 40GB"), and needs more at bf16', () => {
