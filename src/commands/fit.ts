@@ -73,6 +73,8 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   const kvBytes = kvDtypeBytes(kvPrecision);
   const count = intFlag('--count', f.count, 1, 100_000);
   const tp = intFlag('--tp', f.tp, 1, 1024);
+  const gpusPerNode = intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024);
+  if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode) throw new UserError(`--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`);
   if (tp !== undefined) {
     const p = selectPrecisions(card, f.precision).map((x) => tpRejection(card, tp, x)).find((r) => r);
     if (p) throw new UserError(`--tp: ${p}`);
@@ -97,7 +99,7 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
     context: context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
     batch: intFlag('--batch', f.batch, 1, 1_000_000) ?? 1,
     utilization: numFlag('--utilization', f.utilization, 0, 1) ?? DEFAULT_UTILIZATION,
-    gpusPerNode: Math.max(intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024) ?? gpu.gpus_per_node, tp ?? 1),
+    gpusPerNode: Math.max(gpusPerNode ?? gpu.gpus_per_node, tp ?? 1),
     ...(tp !== undefined ? { tp } : {}),
     batchTokens: intFlag('--batch-tokens', f.batchTokens, 1, 10_000_000),
     maxNumSeqs: intFlag('--max-num-seqs', f.maxNumSeqs, 1, 1_000_000),

@@ -132,6 +132,7 @@ for (const [flag, bad] of [
   add(`${flag} ${bad}`, () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', `${flag}=${bad}`], new RegExp(`${flag.replace(/-/g, '\\-')}: expected`));
 }
 add('--tp that does not divide the heads', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '3'], /--tp: TP 3 does not divide 64 attention heads/);
+add('--tp beyond --gpus-per-node', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '8', '--gpus-per-node', '4'], /--tp: 8 exceeds --gpus-per-node 4/);
 add('--tp that does not divide --count', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '4', '--count', '6'], /--tp: 4 does not divide --count 6/);
 add('--context beyond the model maximum', () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', '--context', '65536'], /exceeds mixtral-8x7b's maximum context of 32,768/);
 add('--gpus catalog with a bad entry', () => ['gpus', '--gpus', file('badgpus.yaml', 'gpus:\n  - id: x\n    name: X\n')], /gpus\.0\.vendor: required/);
