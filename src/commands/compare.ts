@@ -4,7 +4,7 @@ import { deriveParams } from '../core/params.js';
 import { getPrecision, weightBytes } from '../core/precision.js';
 import { kvPerToken } from '../core/kv.js';
 import { fitPlan } from '../core/fit.js';
-import { estimateSpeed, SPEED_PROFILES } from '../core/speed.js';
+import { estimateSpeed, speedProfileFor, SPEED_PROFILES } from '../core/speed.js';
 import { DEFAULT_UTILIZATION } from '../core/overhead.js';
 import { UserError } from '../errors.js';
 import { terminalTable, markdownTable } from '../render/table.js';
@@ -36,7 +36,7 @@ export async function compareCommand(models: string[], o: GlobalOptions & { gpu?
             const plan = fitPlan(card, d, gpu, { precision: p, kvBytes: 2, context, batch: 1, utilization: DEFAULT_UTILIZATION, gpusPerNode: gpu.gpus_per_node });
             if (plan?.fits) {
               // decode estimate with the engine profile a plan at this precision would use (see `moe-calc speed`)
-              const prof = SPEED_PROFILES[p.gguf ? 'llama.cpp' : 'vllm'];
+              const prof = SPEED_PROFILES[speedProfileFor(p.gguf ? 'llama.cpp' : 'vllm', gpu)];
               decode[p.id] = estimateSpeed(card, d, gpu, { precision: p, kvBytes: 2, context, batch: 1, tensorParallel: plan.tensorParallel, bandwidthEfficiency: prof.bandwidthEfficiency, computeEfficiency: prof.computeEfficiency, layerLatency: prof.layerLatency, tpLatency: prof.tpLatency }).tokensPerSecondPerSequence;
             } else decode[p.id] = null;
             return [p.id, plan ? plan.gpuCount : null];

@@ -1,7 +1,7 @@
 // moe-calc fit <model> --gpu <id>: how many GPUs, at which precision, with the per-GPU plan.
 import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
 import { countLayers, deriveParams, type ParamDerivation } from '../core/params.js';
-import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate } from '../core/speed.js';
+import { estimateSpeed, speedProfileFor, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate, type SpeedProfileId } from '../core/speed.js';
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
 import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, tpRejection, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
@@ -124,9 +124,9 @@ export interface PrecisionResult {
   plan: Plan | undefined;
   /** all weights at this precision */
   weightsBytes: number;
-  /** decode estimate for the plan (engine profile by precision: llama.cpp for GGUF, else vLLM) */
+  /** decode estimate for the plan (engine profile by precision: llama.cpp for GGUF, else vLLM; Metal on Apple) */
   speed?: SpeedEstimate;
-  speedEngine?: 'llama.cpp' | 'vllm' | 'sglang';
+  speedEngine?: SpeedProfileId;
 }
 
 /** The speed profile a plan is estimated with: the --engine given, else llama.cpp for GGUF files and vLLM otherwise. */
@@ -135,8 +135,8 @@ export function speedEngineFor(p: Precision, engine?: string): 'llama.cpp' | 'vl
   return p.gguf ? 'llama.cpp' : 'vllm';
 }
 
-export function speedOf(s: FitSetup, d: ParamDerivation, precision: Precision, plan: Plan, hostBandwidth = DEFAULT_HOST_BANDWIDTH): { speed: SpeedEstimate; engine: 'llama.cpp' | 'vllm' | 'sglang' } {
-  const engine = speedEngineFor(precision, s.engine);
+export function speedOf(s: FitSetup, d: ParamDerivation, precision: Precision, plan: Plan, hostBandwidth = DEFAULT_HOST_BANDWIDTH): { speed: SpeedEstimate; engine: SpeedProfileId } {
+  const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
   const prof = SPEED_PROFILES[engine];
   const speed = estimateSpeed(s.card, d, s.gpu, {
     precision, kvBytes: s.options.kvBytes, context: s.options.context, batch: s.options.batch, tensorParallel: plan.tensorParallel,

@@ -1,7 +1,7 @@
 // moe-calc speed <model> --gpu <id>: roofline decode and prefill estimates for a plan.
 import { deriveParams } from '../core/params.js';
 import { fitPlan } from '../core/fit.js';
-import { estimateSpeed, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH } from '../core/speed.js';
+import { estimateSpeed, speedProfileFor, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH } from '../core/speed.js';
 import { UserError } from '../errors.js';
 import { bytes, int } from '../render/format.js';
 import { c } from '../render/color.js';
@@ -28,7 +28,7 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
   if (!plan || !plan.fits) {
     throw new UserError(`${s.card.id} at ${precision.id} does not fit ${s.options.count ? `${s.options.count} x ` : ''}${s.gpu.id}${s.options.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`);
   }
-  const engine = speedEngineFor(precision, s.engine);
+  const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
   const prof = SPEED_PROFILES[engine];
   const opts = {
     precision,

@@ -316,6 +316,13 @@ describe('expert offload and speed', () => {
     expect(doc.decode.errorBand).toEqual([-0.16, 0.26]);
     expect(doc.assumptions.engine).toBe('vllm');
   });
+  it('GGUF on an Apple GPU uses the Metal profile: Qwen3-30B-A3B Q8_0 on an M2 Ultra, 76.31 t/s measured (llama.cpp PR #15616), within the band', () => {
+    const doc = cliJson(['speed', 'qwen3-30b-a3b', '--gpu', 'apple-m2-ultra-192', '--precision', 'q8_0', '--context', '64']);
+    expect(doc.assumptions.engine).toBe('llama.cpp-metal');
+    const err = doc.decode.tokensPerSecondPerSequence / 76.31 - 1;
+    expect(err).toBeGreaterThanOrEqual(doc.decode.errorBand[0]);
+    expect(err).toBeLessThanOrEqual(doc.decode.errorBand[1]);
+  });
   it('a fixed offload count is honoured and too little host memory does not fit', () => {
     const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '64', '--offload-experts', '90', '--precision', 'q4_k_m', '--count', '1']);
     expect(doc.plans[0].offload.layers).toBe(90);

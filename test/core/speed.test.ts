@@ -1,6 +1,6 @@
 // Speed estimates: expert coverage of a batch, and the calibration against published measurements.
 import { describe, expect, it } from 'vitest';
-import { expectedDistinctExperts, estimateSpeed, SPEED_PROFILES } from '../../src/core/speed.js';
+import { expectedDistinctExperts, estimateSpeed, speedProfileFor, SPEED_PROFILES } from '../../src/core/speed.js';
 import { deriveParams } from '../../src/core/params.js';
 import { getPrecision } from '../../src/core/precision.js';
 import { DECODE_ROWS, type DecodeRow } from '../fixtures/decode-measurements.js';
@@ -25,14 +25,15 @@ describe('batch expert coverage', () => {
 
 /** Rows the profiles were not fitted to, and why they fall outside the band. */
 const OUTLIERS: Record<string, string> = {
-  'qwen3-30b-q8-m2ultra': 'Metal backend reaches a lower share of the M2 Ultra bandwidth than CUDA does',
-  'mixtral-q4km-m2max': 'Metal backend, December 2023 build',
+  'mixtral-q4km-m2max': 'December 2023 build (Metal), before the MoE kernels of 2025',
   'mixtral-q5km-a100': 'December 2023 build through llama-cpp-python, before llama.cpp had fused MoE kernels and CUDA graphs',
   'mixtral-q5km-h100': 'December 2023 build through llama-cpp-python, as above',
 };
 
 function engineOf(r: DecodeRow): keyof typeof SPEED_PROFILES {
-  return r.engine.startsWith('vLLM') ? 'vllm' : r.engine.startsWith('SGLang') ? 'sglang' : 'llama.cpp';
+  if (r.engine.startsWith('vLLM')) return 'vllm';
+  if (r.engine.startsWith('SGLang')) return 'sglang';
+  return speedProfileFor('llama.cpp', gpu(r.gpu));
 }
 
 export function calibrationReport() {
