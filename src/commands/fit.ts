@@ -335,7 +335,8 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   }
   const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
   if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
-  print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}%, memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (README "Calibration").`);
+  const logs = MEMORY_ERROR_BAND.rows;
+  print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}% (${logs.weights.within} of ${logs.weights.of} logs), memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (${logs.kvMemory.within} of ${logs.kvMemory.of}) (README "Calibration").`);
   if (offloading) print(`Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`);
   if (chosen) {
     print('');

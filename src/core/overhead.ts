@@ -136,6 +136,10 @@ export function samplerActivationBytes(a: Architecture, tokens: number, rows: nu
 export const DEFAULT_CUDA_GRAPH_BYTES = Math.round(0.64 * GiB);
 
 /** Expected error of fit's per-GPU figures, from test/core/calibration.test.ts against vLLM start-up
- *  logs (see the report there and in README): weights per GPU within 2%, memory left for the KV cache
- *  within 10%, on the rows the report does not list as outliers. */
-export const MEMORY_ERROR_BAND = { weightsPerGpu: 0.02, kvMemory: 0.1 } as const;
+ *  logs: weights per GPU within 2%, memory left for the KV cache within 10%, and on how many of the
+ *  logged rows each holds (the test checks these counts against its report). */
+export const MEMORY_ERROR_BAND = {
+  weightsPerGpu: 0.02,
+  kvMemory: 0.1,
+  rows: { weights: { within: 20, of: 20 }, kvMemory: { within: 14, of: 15 } },
+} as const;

@@ -123,6 +123,14 @@ describe('calibration against vLLM start-up logs', () => {
       expect(logged.filter((x) => within(x[key], bound)).length / logged.length).toBeGreaterThanOrEqual(share);
     });
   }
+  it('the row counts fit prints beside its error band are the report\'s', () => {
+    const count = (key: 'weightsError' | 'kvError', bound: number) => {
+      const logged = rows.filter((x) => x[key] !== undefined);
+      return { within: logged.filter((x) => within(x[key], bound)).length, of: logged.length };
+    };
+    expect(MEMORY_ERROR_BAND.rows.weights).toEqual(count('weightsError', BOUND.weights));
+    expect(MEMORY_ERROR_BAND.rows.kvMemory).toEqual(count('kvError', BOUND.kv));
+  });
   it('rows that set no constant of the model meet the same bound on KV memory (80%)', () => {
     const free = rows.filter((x) => !x.row.fitted && x.kvError !== undefined);
     expect(free.length).toBeGreaterThanOrEqual(8);
