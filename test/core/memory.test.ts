@@ -52,6 +52,10 @@ describe('weights at a precision', () => {
     expect(w('mixtral-8x7b', 'q8_0') / GiB).toBeCloseTo(46.22, 1);
     expect(w('mixtral-8x7b', 'q6_k') / GiB).toBeCloseTo(35.74, 1);
   });
+  it('GGUF sizes llama-bench prints: Qwen3-30B-A3B Q8_0 30.25 GiB (llama.cpp PR #15616), DeepSeek-R1 Q4_K_M 376.65 GiB (geerlingguy/beowulf-ai-cluster#17)', () => {
+    expect(w('qwen3-30b-a3b', 'q8_0') / GiB).toBeCloseTo(30.25, 2);
+    expect(Math.abs(w('deepseek-v3', 'q4_k_m') / GiB / 376.65 - 1)).toBeLessThan(0.001);
+  });
   it('lower precision never needs more bytes (property over every card and format order)', () => {
     const order = ['fp32', 'bf16', 'q8_0', 'fp8', 'q6_k', 'q5_k_m', 'q4_k_m', 'int4', 'q3_k_m', 'q2_k', 'iq2_xxs', 'iq1_s'];
     for (const id of ['grok-1', 'grok-2', 'deepseek-v3', 'qwen3-30b-a3b', 'llama-3.1-70b']) {
