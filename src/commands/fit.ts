@@ -26,6 +26,7 @@ export interface FitFlags extends GlobalOptions {
   batchTokens?: string;
   maxNumSeqs?: string;
   tp?: string;
+  usableFraction?: string;
   vllm?: string;
   enforceEager?: boolean;
   activationGb?: string;
@@ -63,7 +64,12 @@ export function selectPrecisions(card: Card, flag: string | undefined): Precisio
 export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   if (f.gpu === undefined) throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
   const [{ card, file }, catalog] = await Promise.all([resolveModel(model, registryOptions(f)), gpuCatalog(f.gpus)]);
-  const gpu = findGpu(catalog, f.gpu);
+  let gpu = findGpu(catalog, f.gpu);
+  const usable = numFlag('--usable-fraction', f.usableFraction, 0, 1);
+  if (usable !== undefined) {
+    if (gpu.usable_fraction >= 1) throw new UserError(`--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets the engine's share`);
+    gpu = { ...gpu, usable_fraction: usable };
+  }
   const a = card.architecture;
   const context = intFlag('--context', f.context, 1, 100_000_000, true);
   if (context !== undefined && context > a.max_context) {

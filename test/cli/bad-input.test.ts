@@ -132,6 +132,8 @@ for (const [flag, bad] of [
   add(`${flag} ${bad}`, () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', `${flag}=${bad}`], new RegExp(`${flag.replace(/-/g, '\\-')}: expected`));
 }
 add('--tp that does not divide the heads', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '3'], /--tp: TP 3 does not divide 64 attention heads/);
+add('--usable-fraction on a discrete GPU', () => ['fit', 'grok-2', '--gpu', 'h100', '--usable-fraction', '0.9'], /--usable-fraction: h100-sxm has memory of its own/);
+add('--usable-fraction out of range', () => ['fit', 'qwen3-30b-a3b', '--gpu', 'apple-m2-ultra-192', '--usable-fraction', '1.5'], /--usable-fraction: expected/);
 add('--tp beyond --gpus-per-node', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '8', '--gpus-per-node', '4'], /--tp: 8 exceeds --gpus-per-node 4/);
 add('--tp that does not divide --count', () => ['fit', 'grok-2', '--gpu', 'h100', '--tp', '4', '--count', '6'], /--tp: 4 does not divide --count 6/);
 add('--context beyond the model maximum', () => ['fit', 'mixtral-8x7b', '--gpu', 'h100', '--context', '65536'], /exceeds mixtral-8x7b's maximum context of 32,768/);

@@ -323,6 +323,13 @@ describe('expert offload and speed', () => {
     expect(err).toBeGreaterThanOrEqual(doc.decode.errorBand[0]);
     expect(err).toBeLessThanOrEqual(doc.decode.errorBand[1]);
   });
+  it('--usable-fraction: DeepSeek-R1 Q4_K_M needs two 512 GB Mac Studios at macOS\'s default wired limit, one when it is raised (as geerlingguy/beowulf-ai-cluster#17 ran it)', () => {
+    const args = ['fit', 'deepseek-v3', '--gpu', 'apple-m3-ultra-512', '--precision', 'q4_k_m'];
+    expect(cliJson(args).plans[0].gpuCount).toBe(2);
+    const raised = cliJson([...args, '--usable-fraction', '0.95']);
+    expect(raised.plans[0].gpuCount).toBe(1);
+    expect(raised.gpu.usableFraction).toBe(0.95);
+  });
   it('a fixed offload count is honoured and too little host memory does not fit', () => {
     const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '64', '--offload-experts', '90', '--precision', 'q4_k_m', '--count', '1']);
     expect(doc.plans[0].offload.layers).toBe(90);
