@@ -142,7 +142,8 @@ Examples:
     .option('--layer-latency-us <us>', 'fixed time per layer per step (default: the engine profile)')
     .option('--prompt <tokens>', 'prompt length for the time to first token (default 1024)')
     .option('--utilization <f>', 'as in fit')
-    .option('--tp <n>', 'only this tensor-parallel size; the other GPUs become pipeline stages (vLLM --tensor-parallel-size)')
+    .option('--usable-fraction <f>', 'as in fit (unified memory whose wired limit was raised)')
+    .option('--tp <n>', 'as in fit: only this tensor-parallel size')
     .option('--gpus-per-node <n>', 'as in fit')
     .addHelpText('after', `
 Decode step = max(bytes read / (bandwidth x TP x efficiency), FLOPs / (peak x TP x efficiency))
