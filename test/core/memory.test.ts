@@ -56,6 +56,11 @@ describe('weights at a precision', () => {
     expect(w('qwen3-30b-a3b', 'q8_0') / GiB).toBeCloseTo(30.25, 2);
     expect(Math.abs(w('deepseek-v3', 'q4_k_m') / GiB / 376.65 - 1)).toBeLessThan(0.001);
   });
+  it('gpt-oss-20b MXFP4_MOE GGUF: "file size = 11.27 GiB (4.63 BPW)" as llama.cpp build 6699 prints it (ik_llama.cpp issue #822)', () => {
+    const bytes = w('gpt-oss-20b', 'mxfp4_moe');
+    expect(bytes / GiB).toBeCloseTo(11.27, 2);
+    expect((bytes * 8) / deriveParams(card('gpt-oss-20b')).total).toBeCloseTo(4.63, 2);
+  });
   it('lower precision never needs more bytes (property over every card and format order)', () => {
     const order = ['fp32', 'bf16', 'q8_0', 'fp8', 'q6_k', 'q5_k_m', 'q4_k_m', 'int4', 'q3_k_m', 'q2_k', 'iq2_xxs', 'iq1_s'];
     for (const id of ['grok-1', 'grok-2', 'deepseek-v3', 'qwen3-30b-a3b', 'llama-3.1-70b']) {
