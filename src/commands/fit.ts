@@ -5,7 +5,7 @@ import { estimateSpeed, speedProfileFor, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH,
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
 import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, tpRejection, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
-import { CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, DEFAULT_UTILIZATION, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
+import { CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, DEFAULT_UTILIZATION, LLAMA_CPP_ERROR_BAND, LLAMA_CPP_UBATCH, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
@@ -82,7 +82,10 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   const gpusPerNode = intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024);
   if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode) throw new UserError(`--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`);
   if (tp !== undefined) {
-    const p = selectPrecisions(card, f.precision).map((x) => tpRejection(card, tp, x)).find((r) => r);
+    // --tp sets the engines' tensor-parallel size; GGUF rows keep llama.cpp's layer split (TP 1)
+    const ps = selectPrecisions(card, f.precision);
+    const engines = ps.filter((x) => !x.gguf);
+    const p = (engines.length ? engines : ps).map((x) => tpRejection(card, tp, x)).find((r) => r);
     if (p) throw new UserError(`--tp: ${p}`);
     if (count !== undefined && count % tp !== 0) throw new UserError(`--tp: ${tp} does not divide --count ${count} (the GPUs are TP x pipeline stages)`);
   }
@@ -186,7 +189,8 @@ function planJson(p: Plan) {
 export function assumptionsOf(s: FitSetup) {
   const o = s.options;
   const g = o.generation ?? CURRENT_GENERATION;
-  const r = runtimeOverheads(s.card.architecture, s.gpu, { ...o, precision: s.precisions[0]! }, 1, 1);
+  // the vLLM figures for the engine precisions (GGUF rows have their own block below)
+  const r = runtimeOverheads(s.card.architecture, s.gpu, { ...o, precision: s.precisions.find((p) => !p.gguf) ?? getPrecision('bf16') }, 1, 1);
   const layouts = s.precisions.map((p) => [p.id, expertLayoutFor(p, s.gpu, g)] as const).filter(([, l]) => l);
   return {
     context: o.context,
@@ -205,6 +209,9 @@ export function assumptionsOf(s: FitSetup) {
     nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1, g), multiGpu: defaultNonTorchBytes(2, g) },
     cudaGraphBytes: r.cudaGraphs,
     ...(layouts.length ? { expertLayouts: Object.fromEntries(layouts.map(([id, l]) => [id, l!.source])) } : {}),
+    ...(s.precisions.some((p) => p.gguf)
+      ? { gguf: { engine: 'llama.cpp', tensorParallel: 1, ubatch: LLAMA_CPP_UBATCH, computeBuffer: 'output GPU: n_vocab x ubatch x 4 B (logits) + 16 x ubatch x hidden B; other GPUs the second term; with experts in host memory the main GPU reserves one expert tensor + 0.2 GiB', inputEmbedding: 'host memory' } }
+      : {}),
     usableFraction: s.gpu.usable_fraction,
     expectedError: MEMORY_ERROR_BAND,
   };
@@ -327,14 +334,29 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       right: [1, 2, 4, 5, 6, 7, 8, 10],
     }),
   );
-  const r = runtimeOverheads(a, s.gpu, { ...o, precision: s.precisions[0]! }, 1, 1);
-  const g = r.generation;
-  print(`* max context: the model's own maximum. Budget = memory x utilization; overhead = activation peak + non-torch memory (NCCL, kernels)${r.cudaGraphs ? ' + CUDA graphs' : ''}.`);
+  const engine = s.precisions.find((p) => !p.gguf);
+  const gguf = s.precisions.find((p) => p.gguf);
+  const r = engine ? runtimeOverheads(a, s.gpu, { ...o, precision: engine }, 1, 1) : undefined;
+  const g = o.generation ?? CURRENT_GENERATION;
   print(
-    `Overheads as vLLM ${g.releases} measures them (--vllm to change): profiling pass of ${int(r.batchTokens)} tokens and ${int(r.maxNumSeqs)} sequences ` +
-      `(activation peak ${bytes(r.lastStageActivation, u)} on one GPU), non-torch ${bytes(r.nonTorch, u)} alone / ${bytes(defaultNonTorchBytes(2, g), u)} with TP or PP, ` +
-      `CUDA graphs ${r.cudaGraphs ? bytes(r.cudaGraphs, u) + ' (--enforce-eager: none)' : 'none' + (g.cudaGraphsBudgeted ? ' (--enforce-eager)' : ' (not budgeted before vLLM 0.21)')}.`,
+    `* max context: the model's own maximum. Budget = memory x utilization; overhead = ` +
+      [r ? `activation peak + non-torch memory (NCCL, kernels)${r.cudaGraphs ? ' + CUDA graphs' : ''}` : '', gguf ? `${r ? 'for GGUF rows ' : ''}llama.cpp's compute buffer` : ''].filter(Boolean).join('; ') +
+      '.',
   );
+  if (r) {
+    print(
+      `Overheads as vLLM ${g.releases} measures them (--vllm to change): profiling pass of ${int(r.batchTokens)} tokens and ${int(r.maxNumSeqs)} sequences ` +
+        `(activation peak ${bytes(r.lastStageActivation, u)} on one GPU), non-torch ${bytes(r.nonTorch, u)} alone / ${bytes(defaultNonTorchBytes(2, g), u)} with TP or PP, ` +
+        `CUDA graphs ${r.cudaGraphs ? bytes(r.cudaGraphs, u) + ' (--enforce-eager: none)' : 'none' + (g.cudaGraphsBudgeted ? ' (--enforce-eager)' : ' (not budgeted before vLLM 0.21)')}.`,
+    );
+  }
+  if (gguf) {
+    const lr = runtimeOverheads(a, s.gpu, { ...o, precision: gguf }, 1, 1);
+    print(
+      `GGUF rows as llama.cpp runs them: layers split across GPUs (TP 1, --split-mode layer), a compute buffer for a ${LLAMA_CPP_UBATCH}-token batch ` +
+        `(${bytes(lr.lastStageActivation, u)} on the GPU with the output layer, mostly its logits${o.offload ? '; the first GPU also makes room for one expert tensor of the host-memory layers' : ''}), the input embedding in host memory; no vLLM sampler, non-torch or CUDA-graph reserve.`,
+    );
+  }
   for (const p of s.precisions) {
     const l = expertLayoutFor(p, s.gpu, g);
     if (l) print(`${p.id} experts held in vLLM's ${l.id} kernel layout on ${s.gpu.id}: expert width per GPU rounded up to ${l.ffnMultiple}${l.hiddenMultiple > 1 ? `, hidden width to ${l.hiddenMultiple}` : ''}${l.extraBpw ? `, scales kept twice (+${l.extraBpw} bits per weight)` : ''}.`);
@@ -342,7 +364,8 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
   if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
   const logs = MEMORY_ERROR_BAND.rows;
-  print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}% (${logs.weights.within} of ${logs.weights.of} logs), memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (${logs.kvMemory.within} of ${logs.kvMemory.of}) (README "Calibration").`);
+  if (engine) print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}% (${logs.weights.within} of ${logs.weights.of} logs), memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (${logs.kvMemory.within} of ${logs.kvMemory.of}) (README "Calibration").`);
+  if (gguf) print(`Expected error against llama.cpp's load logs: GPU model buffer +-${LLAMA_CPP_ERROR_BAND.model * 100}%, KV buffer +-${LLAMA_CPP_ERROR_BAND.kv * 100}%, compute buffer +-${LLAMA_CPP_ERROR_BAND.compute * 100}% (${LLAMA_CPP_ERROR_BAND.logs} logs; README "How the numbers are computed").`);
   if (offloading) print(`Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`);
   if (chosen) {
     print('');

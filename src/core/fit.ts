@@ -12,7 +12,7 @@ import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
-import { forwardActivationBytes, samplerActivationBytes, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
+import { forwardActivationBytes, samplerActivationBytes, llamaCppComputeBytes, llamaCppOpOffloadBytes, llamaCppSwaCells, LLAMA_CPP_UBATCH, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
 
 /** vLLM's default KV block: 16 tokens (CacheConfig.block_size). */
 const KV_BLOCK_TOKENS = 16;
@@ -108,6 +108,8 @@ export interface LayerBytes {
   routedPrefix: number[];
   embed: number;
   head: number;
+  /** the largest single routed-expert tensor of a layer (GGUF stores gate, up and down apart) */
+  largestExpertTensor: number;
 }
 
 const REPLICATED_ROLES = new Set(['router', 'attn_q_a', 'attn_kv_a', 'vector']);
@@ -126,7 +128,7 @@ export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision, tp
   const key = layout ? `${p.id}|${layout.id}|${tp}` : p.id;
   const hit = m.get(key);
   if (hit) return hit;
-  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0 };
+  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0, largestExpertTensor: 0 };
   // an engine recipe's format depends only on the tensor's role (and whether it is a matrix): look
   // each up once; GGUF mixes also depend on the layer, so they are asked per tensor
   const roundUp = (x: number, k: number) => Math.ceil(x / k) * k;
@@ -149,7 +151,11 @@ export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision, tp
       else lb.head += b; // LM head and final norm live with the last stage
     } else if (REPLICATED_ROLES.has(t.role)) lb.replicated[t.layer]! += b;
     else lb.sharded[t.layer]! += b;
-    if (t.component === 'routedExperts') lb.routed[t.layer]! += b;
+    if (t.component === 'routedExperts') {
+      lb.routed[t.layer]! += b;
+      if (t.role === 'ffn_gate_up_exps') lb.largestExpertTensor = Math.max(lb.largestExpertTensor, b / 2);
+      else if (t.role === 'ffn_down_exps') lb.largestExpertTensor = Math.max(lb.largestExpertTensor, b);
+    }
   }
   for (let i = 0; i < nLayers; i++) {
     lb.shardedPrefix.push(lb.shardedPrefix[i]! + lb.sharded[i]!);
@@ -169,6 +175,7 @@ export function totalWeightBytes(lb: LayerBytes): number {
 
 /** Why a TP degree is not allowed, or null when it is. */
 export function tpRejection(card: Card, tp: number, p: Precision): string | null {
+  if (p.gguf && tp > 1) return `llama.cpp splits ${p.id} (GGUF) models by layers across GPUs (--split-mode layer), not by tensor parallel`;
   const a = card.architecture;
   const at = a.attention;
   if (at.heads % tp !== 0) return `TP ${tp} does not divide ${at.heads} attention heads`;
@@ -216,7 +223,10 @@ export function expertLayoutFor(p: Precision, gpu: Gpu, g: EngineGeneration): Ex
 }
 
 export interface RuntimeOverheads {
-  /** peak activation of a stage that does not sample, and of the last stage, bytes per GPU */
+  /** whose accounting: vLLM's for engine precisions, llama.cpp's for GGUF files */
+  engine: 'vllm' | 'llama.cpp';
+  /** peak activation of a stage that does not sample, and of the last stage, bytes per GPU
+   *  (llama.cpp: the compute buffer without and with the output layer) */
   activation: number;
   lastStageActivation: number;
   nonTorch: number;
@@ -230,6 +240,20 @@ export interface RuntimeOverheads {
  *  default resolved: what `fit` prints as its assumptions. */
 export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: number, pp: number): RuntimeOverheads {
   const g = o.generation ?? CURRENT_GENERATION;
+  if (o.precision.gguf) {
+    // llama.cpp runs GGUF files: its compute buffer instead of vLLM's profile; no sampler warm-up,
+    // non-torch or CUDA-graph reserve of vLLM's kind
+    return {
+      engine: 'llama.cpp',
+      activation: Math.ceil(o.activationBytes ?? llamaCppComputeBytes(a, false)),
+      lastStageActivation: Math.ceil(o.activationBytes ?? llamaCppComputeBytes(a, true)),
+      nonTorch: o.nonTorchBytes ?? 0,
+      cudaGraphs: 0,
+      batchTokens: LLAMA_CPP_UBATCH,
+      maxNumSeqs: 1,
+      generation: g,
+    };
+  }
   // V0 without chunked prefill profiles a whole max_model_len prompt (SchedulerConfig: max(max_model_len,
   // 2048)); chunked prefill is on by default past 32768 tokens, not for MLA (vLLM #6666)
   const v0Tokens = o.context > 32768 && a.attention.type !== 'mla' ? 2048 : Math.max(o.context, 2048);
@@ -241,6 +265,7 @@ export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: n
   // the last stage also samples: its peak is the larger of the forward and the sampler peaks
   const lastStageActivation = Math.ceil(o.activationBytes ?? Math.max(fwd, samplerActivationBytes(a, batchTokens, maxNumSeqs, tp, kind, g.samplerExtraBytes)));
   return {
+    engine: 'vllm',
     activation,
     lastStageActivation,
     nonTorch: o.nonTorchBytes ?? defaultNonTorchBytes(tp * pp, g),
@@ -263,6 +288,7 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
   const budget = Math.floor(capacity * o.utilization);
   const n = tp * pp;
   const r = runtimeOverheads(a, gpu, o, tp, pp);
+  const llama = r.engine === 'llama.cpp';
   const nonTorch = r.nonTorch;
   const graphs = r.cudaGraphs;
   let worst: PerGpu | undefined;
@@ -275,13 +301,22 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     const to = stageStart(L, pp, s + 1);
     const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
     let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
-    if (s === 0) w += lb.embed / tp;
-    if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
+    if (llama) {
+      // the input embedding stays in host memory; a tied output layer is a copy of it on the last GPU
+      if (s === pp - 1) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
+    } else {
+      if (s === 0) w += lb.embed / tp;
+      if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
+    }
     const weights = Math.ceil(w);
-    const kv = kvLayout(a, o.kvBytes, tp, from, to);
+    const kvEngine = kvLayout(a, o.kvBytes, tp, from, to);
+    // llama.cpp's sliding-window cache holds window + ubatch cells (padded), not the window alone
+    const kv = llama && kvEngine.window > 0 ? { ...kvEngine, window: llamaCppSwaCells(kvEngine.window, 1) } : kvEngine;
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
     // the last stage also runs the sampler of the profiling pass
-    const act = s === pp - 1 ? r.lastStageActivation : r.activation;
+    let act = s === pp - 1 ? r.lastStageActivation : r.activation;
+    // llama.cpp with experts in host memory: the main GPU also makes room for one expert tensor
+    if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined) act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
     const total = weights + kvB + act + nonTorch + graphs;
     if (!withStages && worst && total <= worst.totalBytes) continue;
     if (withStages) {
@@ -352,11 +387,18 @@ function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
 }
 
 /** Layouts of exactly n GPUs that the rules allow, most TP first. */
+/** The tensor-parallel size a search is held to: --tp for engine precisions, 1 for GGUF files
+ *  (llama.cpp splits layers across GPUs). */
+function fixedTp(o: FitOptions): number | undefined {
+  return o.precision.gguf ? 1 : o.tp;
+}
+
 export function layoutsFor(card: Card, n: number, o: FitOptions): { tp: number; pp: number }[] {
   const out: { tp: number; pp: number }[] = [];
   const maxTp = Math.min(n, o.gpusPerNode);
+  const onlyTp = fixedTp(o);
   for (let tp = maxTp; tp >= 1; tp--) {
-    if (n % tp !== 0 || (o.tp !== undefined && tp !== o.tp)) continue;
+    if (n % tp !== 0 || (onlyTp !== undefined && tp !== onlyTp)) continue;
     const pp = n / tp;
     if (pp > card.architecture.num_layers) continue;
     if (tpRejection(card, tp, o.precision)) continue;
@@ -389,6 +431,7 @@ export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
  *  going to the layout with the least memory per GPU, as planForCount decides. */
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
+  const onlyTp = fixedTp(o);
   const a = card.architecture;
   const L = a.num_layers;
   const maxGpus = o.maxGpus ?? 4096;
@@ -400,7 +443,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget));
   let best: Plan | undefined;
   for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
-    if (o.tp !== undefined && tp !== o.tp) continue;
+    if (onlyTp !== undefined && tp !== onlyTp) continue;
     if (best && tp * Math.ceil(minGpus / tp) > best.gpuCount) continue;
     if (tpRejection(card, tp, o.precision)) continue;
     const maxPp = Math.min(L, Math.floor(maxGpus / tp));

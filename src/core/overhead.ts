@@ -135,6 +135,38 @@ export function samplerActivationBytes(a: Architecture, tokens: number, rows: nu
  *  0.64 GiB, is assumed; --enforce-eager makes it 0. */
 export const DEFAULT_CUDA_GRAPH_BYTES = Math.round(0.64 * GiB);
 
+// ---- llama.cpp (GGUF files): its own accounting, not vLLM's profile.
+// src/llama-context.cpp reserves one compute buffer per GPU for the graph of a full ubatch; with flash
+// attention (the default, -fa auto) it is mostly the output logits, n_vocab x n_ubatch f32, on the GPU
+// that holds the output layer. The input embedding stays in host memory (src/llama-model.cpp
+// load_tensors: the input layer is always on the CPU). Logs of mainline llama.cpp (build 5274, RTX 3090
+// Ti, full offload, ik_llama.cpp PR #370): Qwen3-30B-A3B Q4_K_M 300.75 MiB, GLM-Z1-32B 353.00 MiB;
+// two RTX 3090 with the output layer on the second: 304.75 MiB there.
+
+/** llama-server's default n_ubatch (common/arg.cpp --ubatch-size). */
+export const LLAMA_CPP_UBATCH = 512;
+
+/** Compute buffer of one GPU, bytes: the ubatch's logits on the GPU with the output layer, plus four
+ *  hidden-size f32 buffers of the ubatch on every GPU. */
+export function llamaCppComputeBytes(a: Architecture, outputLayer: boolean): number {
+  return (outputLayer ? LLAMA_CPP_UBATCH * 4 * a.vocab_size : 0) + LLAMA_CPP_UBATCH * 4 * 4 * a.hidden_size;
+}
+
+/** With routed experts in host memory, mainline llama.cpp runs large-batch matmuls of host weights on
+ *  the main GPU (ggml op offload; --no-op-offload turns it off), so that GPU reserves room for one expert
+ *  tensor plus about 0.2 GiB: Qwen3-235B-A22B Q6_K logged 774 MiB (tensor 630 MiB), Q8_0 1024 MiB
+ *  (tensor 816 MiB) (ik_llama.cpp PR #370 and discussion #357). The larger of this and the compute
+ *  buffer is taken. */
+export function llamaCppOpOffloadBytes(largestExpertTensor: number): number {
+  return largestExpertTensor + Math.round(0.2 * GiB);
+}
+
+/** llama.cpp's sliding-window cache (src/llama-kv-cache-iswa.cpp): window x sequences + n_ubatch cells,
+ *  padded to 256 (gpt-oss: 128 + 512 -> 768 cells, as logged). */
+export function llamaCppSwaCells(window: number, sequences: number): number {
+  return Math.ceil((window * sequences + LLAMA_CPP_UBATCH) / 256) * 256;
+}
+
 /** Expected error of fit's per-GPU figures, from test/core/calibration.test.ts against vLLM start-up
  *  logs: weights per GPU within 2%, memory left for the KV cache within 10%, and on how many of the
  *  logged rows each holds (the test checks these counts against its report). */
@@ -143,3 +175,7 @@ export const MEMORY_ERROR_BAND = {
   kvMemory: 0.1,
   rows: { weights: { within: 20, of: 20 }, kvMemory: { within: 14, of: 15 } },
 } as const;
+
+/** Expected error of GGUF plans' buffers, from test/core/llamacpp.test.ts against llama.cpp's load
+ *  logs (the test holds every logged row to these bounds). */
+export const LLAMA_CPP_ERROR_BAND = { model: 0.02, kv: 0.01, compute: 0.1, logs: 5 } as const;

@@ -146,6 +146,28 @@ describe('vLLM memory accounting (--vllm, --tp, --max-num-seqs, --enforce-eager)
   });
 });
 
+describe('GGUF plans as llama.cpp runs them', () => {
+  const MiB = 2 ** 20;
+  it('Qwen3-30B-A3B Q4_K_M at 32k context on one 24 GB card: the buffers llama.cpp logged (ik_llama.cpp PR #370, mainline b5274)', () => {
+    const doc = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'rtx-3090', '--precision', 'q4_k_m', '--context', '32768']);
+    const pg = doc.plans[0].perGpu;
+    expect(doc.plans[0]).toMatchObject({ gpuCount: 1, tensorParallel: 1 });
+    expect(Math.abs(pg.weightsBytes / MiB / 17596.43 - 1)).toBeLessThan(0.02); // CUDA0 model buffer
+    expect(pg.kvBytes / MiB).toBeCloseTo(3072, 0); // CUDA0 KV buffer
+    expect(Math.abs(pg.activationBytes / MiB / 300.75 - 1)).toBeLessThan(0.1); // CUDA0 compute buffer
+    expect(pg.nonTorchBytes + pg.cudaGraphBytes).toBe(0);
+    expect(doc.assumptions.gguf.engine).toBe('llama.cpp');
+  });
+  it('layers, not tensors, are split across GPUs for GGUF rows, while --tp still sets the engine rows', () => {
+    const doc = cliJson(['fit', 'grok-2', '--gpu', 'h100', '--tp', '8']);
+    for (const p of doc.plans) {
+      if (['q8_0', 'q4_k_m'].includes(p.precision)) expect(p.tensorParallel, p.precision).toBe(1);
+      else expect(p.tensorParallel, p.precision).toBe(8);
+    }
+    expect(cli(['fit', 'grok-2', '--gpu', 'h100', '--precision', 'q8_0', '--tp', '2']).stderr).toMatch(/--tp: llama\.cpp splits q8_0 \(GGUF\) models by layers/);
+  });
+});
+
 describe('shipped data', () => {
   it('dist/builtin.json is exactly what the YAML cards and GPU catalog say, validated by the same schema', () => {
     const shipped = JSON.parse(readFileSync(join(ROOT, 'dist/builtin.json'), 'utf8'));
@@ -289,7 +311,7 @@ describe('launch commands and pre-flight', () => {
     expect(doc.warnings.join(' ')).toMatch(/weights fit but the KV cache for 1 x 131072 tokens does not: up to \d+ tokens fit/);
   });
   it('warns about TP over PCIe on GPUs without NVLink', () => {
-    expect(cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'q4_k_m', '--count', '2']).warnings.join(' ')).toMatch(/PCIe/);
+    expect(cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'int4', '--count', '2']).warnings.join(' ')).toMatch(/PCIe/);
   });
 });
 
