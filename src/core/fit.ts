@@ -7,7 +7,9 @@
 // - block/group-quantised weights: every FFN width split by TP stays a multiple of the block (128);
 // - a TP group stays inside one node (--gpus-per-node); beyond it, pipeline stages (PP) split layers.
 // Memory per GPU = weights of its stage / TP (norms, routers and MLA down-projections replicated)
-//   + KV of its stage's layers + activation peak + non-torch memory, within memory x utilization.
+//   + KV of its stage's layers + runtime overheads (overhead.ts: vLLM's profile by release for engine
+//   precisions; llama.cpp's compute buffer, layer split and host-side input embedding for GGUF files),
+//   within memory x utilization.
 import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
@@ -313,7 +315,7 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     // llama.cpp's sliding-window cache holds window + ubatch cells (padded), not the window alone
     const kv = llama && kvEngine.window > 0 ? { ...kvEngine, window: llamaCppSwaCells(kvEngine.window, 1) } : kvEngine;
     const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
-    // the last stage also runs the sampler of the profiling pass
+    // the last stage holds the output layer's peak too (vLLM's sampler run, llama.cpp's logits)
     let act = s === pp - 1 ? r.lastStageActivation : r.activation;
     // llama.cpp with experts in host memory: the main GPU also makes room for one expert tensor
     if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined) act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
@@ -386,13 +388,13 @@ function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
   return best;
 }
 
-/** Layouts of exactly n GPUs that the rules allow, most TP first. */
 /** The tensor-parallel size a search is held to: --tp for engine precisions, 1 for GGUF files
  *  (llama.cpp splits layers across GPUs). */
 function fixedTp(o: FitOptions): number | undefined {
   return o.precision.gguf ? 1 : o.tp;
 }
 
+/** Layouts of exactly n GPUs that the rules allow, most TP first. */
 export function layoutsFor(card: Card, n: number, o: FitOptions): { tp: number; pp: number }[] {
   const out: { tp: number; pp: number }[] = [];
   const maxTp = Math.min(n, o.gpusPerNode);
