@@ -105,7 +105,7 @@ Example: moe-calc show mixtral-8x7b --json`)
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
     .option('--offload-experts <N|auto>', 'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto = fewest that fit (default with --cpu-memory)')
-    .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; default 0.14 GB alone, 0.59 GB with several GPUs)')
+    .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; vLLM rows: default 0.14 GB alone, 0.59 GB with several GPUs; GGUF rows 0)')
     .addHelpText('after', `
 How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
 heads and the KV heads rule (and 128-wide quantisation blocks for fp8-block / int4), at most
