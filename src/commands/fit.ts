@@ -5,7 +5,7 @@ import { estimateSpeed, speedProfileFor, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH,
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
 import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, tpRejection, type FitOptions, type Plan } from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
-import { CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, DEFAULT_UTILIZATION, LLAMA_CPP_ERROR_BAND, LLAMA_CPP_UBATCH, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
+import { CURRENT_GENERATION, DEFAULT_UTILIZATION, LLAMA_CPP_ERROR_BAND, LLAMA_CPP_UBATCH, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
