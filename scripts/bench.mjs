@@ -13,7 +13,10 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 
 const userCard = join(mkdtempSync(join(tmpdir(), 'moe-calc-bench-')), 'my-model.yaml');
-writeFileSync(userCard, readFileSync(join(root, 'models', 'mixtral-8x7b.yaml'), 'utf8').replace('id: mixtral-8x7b', 'id: my-model'));
+writeFileSync(
+  userCard,
+  readFileSync(join(root, 'models', 'mixtral-8x7b.yaml'), 'utf8').replace('id: mixtral-8x7b', 'id: my-model'),
+);
 
 const cases = [
   ['node -e 0', [process.execPath, '-e', '0']],
@@ -25,7 +28,10 @@ const cases = [
 
 function once([, argv]) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -41,7 +47,9 @@ const times = cases.map(() => []);
 for (let r = 0; r < RUNS; r++) cases.forEach((c, i) => times[i].push(once(c)));
 
 const base = median(times[0]);
-console.log(`moe-calc start-up, ${RUNS} alternating runs each, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+console.log(
+  `moe-calc start-up, ${RUNS} alternating runs each, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+);
 console.log('command'.padEnd(36) + 'median ms'.padStart(10) + 'vs node'.padStart(10));
 cases.forEach(([name], i) => {
   const m = median(times[i]);
@@ -58,10 +66,19 @@ for (const { card } of data.cards) {
   const ctx = Math.min(8192, card.architecture.max_context);
   for (const gpu of data.gpus) {
     for (const precision of lib.PRECISIONS) {
-      lib.fitPlan(card, d, gpu, { precision, kvBytes: 2, context: ctx, batch: 1, utilization: lib.DEFAULT_UTILIZATION, gpusPerNode: gpu.gpus_per_node });
+      lib.fitPlan(card, d, gpu, {
+        precision,
+        kvBytes: 2,
+        context: ctx,
+        batch: 1,
+        utilization: lib.DEFAULT_UTILIZATION,
+        gpusPerNode: gpu.gpus_per_node,
+      });
       plans++;
     }
   }
 }
 const sweepMs = Number(process.hrtime.bigint() - t0) / 1e6;
-console.log(`sweep: ${plans} plans (${data.cards.length} cards x ${data.gpus.length} GPUs x ${lib.PRECISIONS.length} precisions) in ${sweepMs.toFixed(0)} ms = ${Math.round((plans / sweepMs) * 1000)} plans/s`);
+console.log(
+  `sweep: ${plans} plans (${data.cards.length} cards x ${data.gpus.length} GPUs x ${lib.PRECISIONS.length} precisions) in ${sweepMs.toFixed(0)} ms = ${Math.round((plans / sweepMs) * 1000)} plans/s`,
+);

@@ -20,11 +20,17 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 // 1. The user-file reader, then the built-in data validated by it.
-await build({ ...common, entryPoints: [join(root, 'src/cards/user-files.ts')], format: 'cjs', outfile: join(dist, 'user-files.cjs') });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/cards/user-files.ts')],
+  format: 'cjs',
+  outfile: join(dist, 'user-files.cjs'),
+});
 const { loadBuiltinFromYaml, jsonSchemas } = createRequire(import.meta.url)(join(dist, 'user-files.cjs'));
 // JSON Schemas of the card format and the --json outputs, generated from the zod schemas.
 mkdirSync(join(root, 'schema'), { recursive: true });
-for (const [name, schema] of Object.entries(jsonSchemas())) writeFileSync(join(root, 'schema', name), JSON.stringify(schema, null, 2) + '\n');
+for (const [name, schema] of Object.entries(jsonSchemas()))
+  writeFileSync(join(root, 'schema', name), JSON.stringify(schema, null, 2) + '\n');
 let data;
 try {
   data = loadBuiltinFromYaml(join(root, 'models'));
@@ -51,15 +57,32 @@ const lazyChildProcess = {
     }));
   },
 };
-await build({ ...common, entryPoints: [join(root, 'src/cli.ts')], format: 'cjs', outfile: join(dist, 'cli.cjs'), define, external, plugins: [lazyChildProcess] });
 await build({
-  ...common, entryPoints: [join(root, 'src/index.ts')], format: 'esm', outfile: join(dist, 'index.js'), define, external,
+  ...common,
+  entryPoints: [join(root, 'src/cli.ts')],
+  format: 'cjs',
+  outfile: join(dist, 'cli.cjs'),
+  define,
+  external,
+  plugins: [lazyChildProcess],
+});
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/index.ts')],
+  format: 'esm',
+  outfile: join(dist, 'index.js'),
+  define,
+  external,
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 // 3. V8 code cache for the CLI, from one run of the main job.
 // A user card run also stores the cache of the YAML/zod reader.
-execFileSync(process.execPath, [join(root, 'bin/moe-calc.js'), 'fit', join(root, 'models/grok-2.yaml'), '--gpu', 'a100-40g'], {
-  env: { ...process.env, MOE_CALC_WRITE_CODE_CACHE: '1', NO_COLOR: '1' },
-  stdio: 'ignore',
-});
+execFileSync(
+  process.execPath,
+  [join(root, 'bin/moe-calc.js'), 'fit', join(root, 'models/grok-2.yaml'), '--gpu', 'a100-40g'],
+  {
+    env: { ...process.env, MOE_CALC_WRITE_CODE_CACHE: '1', NO_COLOR: '1' },
+    stdio: 'ignore',
+  },
+);
 console.error(`build: ${data.cards.length} cards and ${data.gpus.length} GPUs validated; dist/cli.cjs written`);

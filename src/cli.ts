@@ -31,7 +31,10 @@ function wantsJson(argv: readonly string[]): boolean {
 function fail(message: string, code: number, argv: readonly string[]): void {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
   try {
-    writeSync(2, wantsJson(argv) ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n' : `moe-calc: ${line}\n`);
+    writeSync(
+      2,
+      wantsJson(argv) ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n' : `moe-calc: ${line}\n`,
+    );
   } catch {
     // stderr closed: the exit code still tells
   }
@@ -46,7 +49,9 @@ async function globals(cmd: Command): Promise<GlobalOptions> {
 
 function build(run: (p: Promise<number>) => void): Command {
   const program = new Command('moe-calc')
-    .description('Exact parameter counts, memory, KV cache and GPU plans for Mixture-of-Experts language models, derived from their architecture.')
+    .description(
+      'Exact parameter counts, memory, KV cache and GPU plans for Mixture-of-Experts language models, derived from their architecture.',
+    )
     .version('0.1.0')
     .option('--json', 'print one JSON document (schemaVersion 1) instead of tables; errors go to stderr as JSON')
     .option('--no-color', 'no colours (NO_COLOR is also honoured)')
@@ -55,7 +60,9 @@ function build(run: (p: Promise<number>) => void): Command {
     .option('--gpus <file>', 'add or replace GPUs from a YAML catalog file (same format as models/gpus.yaml)')
     .option('--debug', 'print stack traces of internal errors')
     .showSuggestionAfterError(true)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   moe-calc fit grok-2 --gpu a100-40g          fewest GPUs at each precision, with the per-GPU plan
   moe-calc fit mixtral-8x7b --gpu h100 --precision bf16 --count 2   exit 1 when it does not fit
@@ -63,7 +70,8 @@ Examples:
   moe-calc compare grok-1 grok-2 mixtral-8x7b --gpu h100
   moe-calc audit grok-2                       which published figures hold
   moe-calc import ./config.json -o my.yaml    a card from a Hugging Face config.json
-${EXIT_CODES}`);
+${EXIT_CODES}`,
+    );
 
   program
     .command('list')
@@ -75,38 +83,77 @@ ${EXIT_CODES}`);
     .command('show')
     .description('exact parameter breakdown of a model: every component, how it is formed, and sources')
     .argument('<model>', 'card id or alias (case-insensitive), a card .yaml file, or a config.json / model folder')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Active parameters = everything except routed experts, plus top_k routed experts in each MoE layer
 (embeddings, LM head and shared experts included). "without the input embedding" is also shown,
 the definition DeepSeek, Moonshot and OpenAI use.
 
-Example: moe-calc show mixtral-8x7b --json`)
+Example: moe-calc show mixtral-8x7b --json`,
+    )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => showCommand(model, o))));
 
   program
     .command('fit')
-    .description('fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan')
+    .description(
+      'fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan',
+    )
     .argument('<model>', 'card id, card file, or config.json / model folder')
     .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
-    .option('--precision <p>', `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, bf16, fp8, int4, q8_0, q4_k_m)`)
+    .option(
+      '--precision <p>',
+      `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, bf16, fp8, int4, q8_0, q4_k_m)`,
+    )
     .option('--count <n>', 'check exactly n GPUs: exit 0 if it fits, 1 if not (with the shortfall)')
     .option('--context <tokens>', 'tokens per sequence (default 8192, capped at the model maximum; "32k" = 32768)')
     .option('--batch <n>', 'concurrent sequences (default 1)')
-    .addOption(new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'))
-    .option('--utilization <f>', 'fraction of GPU memory the engine may use, 0-1 (default 0.9, vLLM gpu_memory_utilization)')
-    .option('--usable-fraction <f>', 'unified memory (Apple, DGX Spark): the share the GPU may use, 0-1 (default the catalog\'s: 0.75 on Macs, macOS\'s default wired limit, which sysctl iogpu.wired_limit_mb raises)')
-    .option('--tp <n>', 'only this tensor-parallel size; the other GPUs become pipeline stages (vLLM --tensor-parallel-size)')
-    .option('--gpus-per-node <n>', 'largest tensor-parallel group (default: the GPU\'s, 8 for HGX); pipeline stages beyond it')
-    .option('--batch-tokens <n>', 'tokens in the profiling batch, vLLM max_num_batched_tokens (default 8192 on >= 70 GiB GPUs other than A100, else 2048, as vLLM)')
-    .option('--max-num-seqs <n>', 'sequences in the profiling batch, vLLM max_num_seqs: the sampler\'s peak grows with it x vocab (default 1024 on >= 70 GiB GPUs other than A100, else 256)')
-    .option('--vllm <release>', 'account memory as this vLLM release does (for example 0.10.2; v0 for the V0 engine); default: the newest (0.21 and later)')
+    .addOption(
+      new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'),
+    )
+    .option(
+      '--utilization <f>',
+      'fraction of GPU memory the engine may use, 0-1 (default 0.9, vLLM gpu_memory_utilization)',
+    )
+    .option(
+      '--usable-fraction <f>',
+      "unified memory (Apple, DGX Spark): the share the GPU may use, 0-1 (default the catalog's: 0.75 on Macs, macOS's default wired limit, which sysctl iogpu.wired_limit_mb raises)",
+    )
+    .option(
+      '--tp <n>',
+      'only this tensor-parallel size; the other GPUs become pipeline stages (vLLM --tensor-parallel-size)',
+    )
+    .option(
+      '--gpus-per-node <n>',
+      "largest tensor-parallel group (default: the GPU's, 8 for HGX); pipeline stages beyond it",
+    )
+    .option(
+      '--batch-tokens <n>',
+      'tokens in the profiling batch, vLLM max_num_batched_tokens (default 8192 on >= 70 GiB GPUs other than A100, else 2048, as vLLM)',
+    )
+    .option(
+      '--max-num-seqs <n>',
+      "sequences in the profiling batch, vLLM max_num_seqs: the sampler's peak grows with it x vocab (default 1024 on >= 70 GiB GPUs other than A100, else 256)",
+    )
+    .option(
+      '--vllm <release>',
+      'account memory as this vLLM release does (for example 0.10.2; v0 for the V0 engine); default: the newest (0.21 and later)',
+    )
     .option('--enforce-eager', 'no CUDA graphs (vLLM --enforce-eager): their memory is not taken from the budget')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
-    .option('--offload-experts <N|auto>', 'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto = fewest that fit (default with --cpu-memory)')
-    .option('--non-torch-gb <gb>', 'override non-torch memory per GPU (GB; vLLM rows: default 0.14 GB alone, 0.59 GB with several GPUs; GGUF rows 0)')
-    .addHelpText('after', `
+    .option(
+      '--offload-experts <N|auto>',
+      'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto = fewest that fit (default with --cpu-memory)',
+    )
+    .option(
+      '--non-torch-gb <gb>',
+      'override non-torch memory per GPU (GB; vLLM rows: default 0.14 GB alone, 0.59 GB with several GPUs; GGUF rows 0)',
+    )
+    .addHelpText(
+      'after',
+      `
 How it decides: for n = 1, 2, ... GPUs it tries tensor-parallel (TP) sizes that divide the attention
 heads and the KV heads rule (and 128-wide quantisation blocks for fp8-block / int4), at most
 --gpus-per-node per TP group, with pipeline stages (PP) for the rest; a plan fits when
@@ -120,7 +167,8 @@ Examples:
   moe-calc fit grok-2 --gpu a100-40g
   moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
   moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json
-  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`)
+  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`,
+    )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
 
   program
@@ -132,8 +180,13 @@ Examples:
     .option('--precision <p>', 'one weight precision (default: the native one)')
     .option('--context <tokens>', 'tokens in context while decoding (default 8192)')
     .option('--batch <n>', 'concurrent sequences (default 1)')
-    .addOption(new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'))
-    .option('--engine <name>', 'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)')
+    .addOption(
+      new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'),
+    )
+    .option(
+      '--engine <name>',
+      'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)',
+    )
     .option('--cpu-memory <GB>', 'host RAM for offloaded experts (GB)')
     .option('--offload-experts <N|auto>', 'routed experts of the first N MoE layers in host memory')
     .option('--host-bandwidth <GB/s>', 'host memory bandwidth for offloaded experts (default 60)')
@@ -145,13 +198,16 @@ Examples:
     .option('--usable-fraction <f>', 'as in fit (unified memory whose wired limit was raised)')
     .option('--tp <n>', 'as in fit: only this tensor-parallel size')
     .option('--gpus-per-node <n>', 'as in fit')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Decode step = max(bytes read / (bandwidth x TP x efficiency), FLOPs / (peak x TP x efficiency))
               + layers x latency. Bytes read = every non-routed weight + the distinct routed experts a
 batch touches, E x (1 - (1 - k/E)^B) per MoE layer + the KV cache; offloaded experts are read at
 host bandwidth. Prefill = 2 x active parameters x prompt tokens + attention FLOPs at peak.
 
-Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precision q4_k_m`)
+Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precision q4_k_m`,
+    )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => speedCommand(model, o as never))));
 
   program
@@ -176,10 +232,13 @@ Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precis
     .argument('[models...]', 'card ids or files (default: every card)')
     .option('--strict', 'exit 1 when any claim does not hold')
     .option('--markdown', 'print a markdown table')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Verdicts: holds (within the rounding the quote states), close (within 10%), does not hold,
 not checkable (a unit the tool cannot derive). See README "How claims are judged".
-${EXIT_CODES}`)
+${EXIT_CODES}`,
+    )
     .action((models: string[], _o, cmd: Command) => run(globals(cmd).then((o) => auditCommand(models, o as never))));
 
   program
@@ -194,7 +253,6 @@ ${EXIT_CODES}`)
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-
   const userArgs = argv.slice(2);
   let pending: Promise<number> | undefined;
   const program = build((p) => {

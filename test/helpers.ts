@@ -13,7 +13,10 @@ export interface Run {
 }
 
 /** Run the built CLI as a user would, without colours. */
-export function cli(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Run {
+export function cli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {},
+): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     cwd: opts.cwd ?? ROOT,
@@ -49,9 +52,23 @@ export function gpu(id: string) {
 /** The same, without blocking: lets a file run its CLI cases concurrently on both cores. */
 export function cliAsync(args: string[], opts: { env?: Record<string, string | undefined> } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000, env: { ...process.env, NO_COLOR: '1', MOE_CALC_MODELS: '', ...opts.env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { ...process.env, NO_COLOR: '1', MOE_CALC_MODELS: '', ...opts.env },
+      },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -20,11 +20,14 @@ export function modelsDir(): string {
 }
 
 export function loadBuiltinFromYaml(dir = modelsDir()): BuiltinData {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== GPU_CATALOG_FILE).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && f !== GPU_CATALOG_FILE)
+    .sort();
   const cards = files.map((f) => ({ card: loadCardFile(join(dir, f)), file: `models/${f}` }));
   const seen = new Map<string, string>();
   for (const { card, file } of cards) {
-    if (`${card.id}.yaml` !== file.slice('models/'.length)) throw new UserError(`${file}: id: expected "${file.slice(7, -5)}" (the file name), got "${card.id}"`);
+    if (`${card.id}.yaml` !== file.slice('models/'.length))
+      throw new UserError(`${file}: id: expected "${file.slice(7, -5)}" (the file name), got "${card.id}"`);
     for (const n of [card.id, ...card.aliases]) {
       const prev = seen.get(n);
       if (prev && prev !== card.id) throw new UserError(`${file}: aliases: "${n}" is already a name of ${prev}`);

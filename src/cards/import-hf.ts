@@ -16,8 +16,27 @@ import { groupDigits } from '../core/digits.js';
 type Json = Record<string, unknown>;
 
 export const SUPPORTED_TYPES = [
-  'mixtral', 'qwen2_moe', 'qwen3_moe', 'deepseek_v2', 'deepseek_v3', 'kimi_k2', 'dbrx', 'olmoe', 'phimoe', 'gpt_oss',
-  'llama4', 'llama4_text', 'jamba', 'granitemoe', 'glm4_moe', 'grok-1', 'grok', 'llama', 'mistral', 'qwen2', 'qwen3',
+  'mixtral',
+  'qwen2_moe',
+  'qwen3_moe',
+  'deepseek_v2',
+  'deepseek_v3',
+  'kimi_k2',
+  'dbrx',
+  'olmoe',
+  'phimoe',
+  'gpt_oss',
+  'llama4',
+  'llama4_text',
+  'jamba',
+  'granitemoe',
+  'glm4_moe',
+  'grok-1',
+  'grok',
+  'llama',
+  'mistral',
+  'qwen2',
+  'qwen3',
 ] as const;
 
 class Cfg {
@@ -53,13 +72,15 @@ class Cfg {
   bool(k: string, def: boolean): boolean {
     const v = this.data[k];
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'boolean') throw new UserError(`${this.where(k)}: expected true or false, got ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'boolean')
+      throw new UserError(`${this.where(k)}: expected true or false, got ${JSON.stringify(v)?.slice(0, 40)}`);
     return v;
   }
   str(k: string, def?: string): string | undefined {
     const v = this.data[k];
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'string') throw new UserError(`${this.where(k)}: expected a string, got ${JSON.stringify(v)?.slice(0, 40)}`);
+    if (typeof v !== 'string')
+      throw new UserError(`${this.where(k)}: expected a string, got ${JSON.stringify(v)?.slice(0, 40)}`);
     return v;
   }
   intList(k: string): number[] {
@@ -79,7 +100,9 @@ class Cfg {
   /** Refuse a key whose presence (with a value other than the harmless ones) changes the count unmodelled. */
   refuse(k: string, harmless: (v: unknown) => boolean, why: string): void {
     if (this.has(k) && !harmless(this.data[k])) {
-      throw new UserError(`${this.where(k)}: ${JSON.stringify(this.data[k])?.slice(0, 40)} is not supported for this model_type (${why}); moe-calc refuses rather than guess`);
+      throw new UserError(
+        `${this.where(k)}: ${JSON.stringify(this.data[k])?.slice(0, 40)} is not supported for this model_type (${why}); moe-calc refuses rather than guess`,
+      );
     }
   }
 }
@@ -138,12 +161,19 @@ function mla(c: Cfg, heads: number) {
 function slidingFromLayerTypes(c: Cfg, layers: number, window: number | undefined): Arch['sliding_window'] {
   const lt = c.raw('layer_types');
   if (lt === undefined || lt === null) return undefined;
-  if (!Array.isArray(lt) || lt.length !== layers || lt.some((t) => t !== 'sliding_attention' && t !== 'full_attention')) {
-    throw new UserError(`${c.file}: ${c.prefix}layer_types: expected ${layers} entries of "sliding_attention" or "full_attention"`);
+  if (
+    !Array.isArray(lt) ||
+    lt.length !== layers ||
+    lt.some((t) => t !== 'sliding_attention' && t !== 'full_attention')
+  ) {
+    throw new UserError(
+      `${c.file}: ${c.prefix}layer_types: expected ${layers} entries of "sliding_attention" or "full_attention"`,
+    );
   }
   const indices = lt.flatMap((t, i) => (t === 'sliding_attention' ? [i] : []));
   if (indices.length === 0) return undefined;
-  if (window === undefined) throw new UserError(`${c.file}: ${c.prefix}sliding_window: required when layer_types has sliding layers`);
+  if (window === undefined)
+    throw new UserError(`${c.file}: ${c.prefix}sliding_window: required when layer_types has sliding layers`);
   return { window, layers: { indices } };
 }
 
@@ -160,20 +190,39 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'mistral':
     case 'qwen2':
     case 'qwen3': {
-      const defs = type === 'llama' ? { I: 11008, ctx: 2048 } : type === 'mistral' ? { kv: 8, I: 14336, ctx: 131072 } : { I: 22016, ctx: 32768 };
+      const defs =
+        type === 'llama'
+          ? { I: 11008, ctx: 2048 }
+          : type === 'mistral'
+            ? { kv: 8, I: 14336, ctx: 131072 }
+            : { I: 22016, ctx: 32768 };
       const d = baseDims(c, defs);
       const hd = headDim(c, d.hidden, d.heads, type === 'qwen3' ? 128 : undefined);
       const ab = type === 'llama' || type === 'qwen3' ? c.bool('attention_bias', false) : false;
       const mlpBias = type === 'llama' ? c.bool('mlp_bias', false) : false;
       let sliding: Arch['sliding_window'];
       if (type === 'mistral' && c.has('sliding_window')) {
-        notes.push(`sliding_window ${c.int('sliding_window')} applies to every layer in transformers' Mistral; the KV cache is bounded by it`);
+        notes.push(
+          `sliding_window ${c.int('sliding_window')} applies to every layer in transformers' Mistral; the KV cache is bounded by it`,
+        );
         sliding = { window: c.int('sliding_window'), layers: 'all' };
       }
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: hd, qkv_bias: type === 'qwen2' ? true : ab, o_bias: ab, qk_norm: type === 'qwen3' ? 'per_head' : 'none' },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: hd,
+            qkv_bias: type === 'qwen2' ? true : ab,
+            o_bias: ab,
+            qk_norm: type === 'qwen3' ? 'per_head' : 'none',
+          },
           ...(sliding ? { sliding_window: sliding } : {}),
           mlp: { gated: true, bias: mlpBias, dense_ffn: c.int('intermediate_size', defs.I) },
           norms: rms,
@@ -186,10 +235,19 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const E = c.int('num_local_experts', c.int('num_experts', 8));
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
           attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads) },
           mlp: { gated: true },
-          moe: { experts: E, top_k: c.int('num_experts_per_tok', 2), expert_ffn: c.int('intermediate_size', 14336), layers: 'all' },
+          moe: {
+            experts: E,
+            top_k: c.int('num_experts_per_tok', 2),
+            expert_ffn: c.int('intermediate_size', 14336),
+            layers: 'all',
+          },
           norms: rms,
         }),
         notes,
@@ -207,14 +265,29 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const dense = c.int('intermediate_size', q2 ? 5632 : 6144);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads), qkv_bias: q2 ? c.bool('qkv_bias', true) : ab, o_bias: ab, qk_norm: q2 ? 'none' : 'per_head' },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads),
+            qkv_bias: q2 ? c.bool('qkv_bias', true) : ab,
+            o_bias: ab,
+            qk_norm: q2 ? 'none' : 'per_head',
+          },
           mlp: { gated: true, dense_ffn: dense },
           ...(moeLayers === 'none'
             ? {}
             : {
                 moe: {
-                  experts: E, top_k: c.int('num_experts_per_tok', q2 ? 4 : 8), expert_ffn: c.int('moe_intermediate_size', q2 ? 1408 : 768), layers: moeLayers,
+                  experts: E,
+                  top_k: c.int('num_experts_per_tok', q2 ? 4 : 8),
+                  expert_ffn: c.int('moe_intermediate_size', q2 ? 1408 : 768),
+                  layers: moeLayers,
                   ...(sharedW > 0 ? { shared_experts: { count: 1, ffn: sharedW, gate: true } } : {}),
                 },
               }),
@@ -226,13 +299,35 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
     case 'olmoe': {
       const d = baseDims(c, { ctx: 4096 });
       const hd = headDim(c, d.hidden, d.heads);
-      if (hd * d.heads !== d.hidden) c.refuse('head_dim', () => false, 'OLMoE q/k norms are sized from hidden_size / heads; a different head_dim is not modelled');
+      if (hd * d.heads !== d.hidden)
+        c.refuse(
+          'head_dim',
+          () => false,
+          'OLMoE q/k norms are sized from hidden_size / heads; a different head_dim is not modelled',
+        );
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: hd, qkv_bias: c.bool('attention_bias', false), o_bias: c.bool('attention_bias', false), qk_norm: 'full' },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: hd,
+            qkv_bias: c.bool('attention_bias', false),
+            o_bias: c.bool('attention_bias', false),
+            qk_norm: 'full',
+          },
           mlp: { gated: true },
-          moe: { experts: c.int('num_experts', c.int('num_local_experts', 64)), top_k: c.int('num_experts_per_tok', 8), expert_ffn: c.int('intermediate_size', 2048), layers: 'all' },
+          moe: {
+            experts: c.int('num_experts', c.int('num_local_experts', 64)),
+            top_k: c.int('num_experts_per_tok', 8),
+            expert_ffn: c.int('intermediate_size', 2048),
+            layers: 'all',
+          },
           norms: rms,
         }),
         notes,
@@ -244,10 +339,26 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       c.refuse('shared_intermediate_size', (v) => v === 0, 'shared experts belong to model_type granitemoeshared');
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads), qkv_bias: ab, o_bias: ab },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads),
+            qkv_bias: ab,
+            o_bias: ab,
+          },
           mlp: { gated: true },
-          moe: { experts: c.int('num_local_experts', 8), top_k: c.int('num_experts_per_tok', 2), expert_ffn: c.int('intermediate_size', 11008), layers: 'all' },
+          moe: {
+            experts: c.int('num_local_experts', 8),
+            top_k: c.int('num_experts_per_tok', 2),
+            expert_ffn: c.int('intermediate_size', 11008),
+            layers: 'all',
+          },
           norms: rms,
         }),
         notes,
@@ -263,15 +374,25 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const moeI = c.int('moe_intermediate_size', v3 ? 2048 : 1407);
       const topk = c.str('topk_method', v3 ? 'noaux_tc' : 'greedy');
       const mtp = c.int('num_nextn_predict_layers', 0, 0);
-      if (mtp > 0) notes.push(`${mtp} multi-token-prediction layer(s) ship in the checkpoint but are not built by transformers: reported separately as mtp`);
+      if (mtp > 0)
+        notes.push(
+          `${mtp} multi-token-prediction layer(s) ship in the checkpoint but are not built by transformers: reported separately as mtp`,
+        );
       const mlpBias = v3 ? false : c.bool('mlp_bias', false);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
           attention: mla(c, d.heads),
           mlp: { gated: true, bias: mlpBias, dense_ffn: c.int('intermediate_size', v3 ? 18432 : 11008) },
           moe: {
-            experts: E, top_k: c.int('num_experts_per_tok', v3 ? 8 : 6), expert_ffn: moeI, layers: deepseekMoeLayers(c, v3 ? 3 : 0),
+            experts: E,
+            top_k: c.int('num_experts_per_tok', v3 ? 8 : 6),
+            expert_ffn: moeI,
+            layers: deepseekMoeLayers(c, v3 ? 3 : 0),
             ...(shared > 0 ? { shared_experts: { count: shared, ffn: moeI } } : {}),
             // e_score_correction_bias: a persistent buffer saved in the checkpoint for noaux_tc routing
             router_correction_bias: topk === 'noaux_tc',
@@ -289,14 +410,32 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const shared = c.int('n_shared_experts', 1, 0);
       const ab = c.bool('attention_bias', false);
       const mtp = c.int('num_nextn_predict_layers', 0, 0);
-      if (mtp > 0) notes.push(`${mtp} multi-token-prediction layer(s) ship in the checkpoint but are not built by transformers: reported separately as mtp`);
+      if (mtp > 0)
+        notes.push(
+          `${mtp} multi-token-prediction layer(s) ship in the checkpoint but are not built by transformers: reported separately as mtp`,
+        );
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads), qkv_bias: ab, o_bias: false, qk_norm: c.bool('use_qk_norm', false) ? 'per_head' : 'none' },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads),
+            qkv_bias: ab,
+            o_bias: false,
+            qk_norm: c.bool('use_qk_norm', false) ? 'per_head' : 'none',
+          },
           mlp: { gated: true, dense_ffn: c.int('intermediate_size', 10944) },
           moe: {
-            experts: E, top_k: c.int('num_experts_per_tok', 8), expert_ffn: moeI, layers: deepseekMoeLayers(c, 1),
+            experts: E,
+            top_k: c.int('num_experts_per_tok', 8),
+            expert_ffn: moeI,
+            layers: deepseekMoeLayers(c, 1),
             ...(shared > 0 ? { shared_experts: { count: shared, ffn: moeI } } : {}),
             router_correction_bias: true,
           },
@@ -316,10 +455,19 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       if (hidden % heads !== 0) throw new UserError(`${c.file}: n_heads: ${heads} does not divide d_model ${hidden}`);
       return {
         a: arch({
-          vocab_size: c.int('vocab_size'), hidden_size: hidden, num_layers: c.int('n_layers'), tie_embeddings: c.bool('tie_word_embeddings', false), max_context: c.int('max_seq_len', 2048),
+          vocab_size: c.int('vocab_size'),
+          hidden_size: hidden,
+          num_layers: c.int('n_layers'),
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: c.int('max_seq_len', 2048),
           attention: { type: 'gqa', heads, kv_heads: attn.int('kv_n_heads', 1), head_dim: hidden / heads },
           mlp: { gated: true },
-          moe: { experts: ffn.int('moe_num_experts', 4), top_k: ffn.int('moe_top_k', 1), expert_ffn: ffn.int('ffn_hidden_size', 3584), layers: 'all' },
+          moe: {
+            experts: ffn.int('moe_num_experts', 4),
+            top_k: ffn.int('moe_top_k', 1),
+            expert_ffn: ffn.int('ffn_hidden_size', 3584),
+            layers: 'all',
+          },
           norms: { kind: 'layernorm', bias: false, per_layer: 2 },
         }),
         notes,
@@ -330,10 +478,27 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const ab = c.bool('attention_bias', false);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), lm_head_bias: c.bool('lm_head_bias', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads), qkv_bias: ab, o_bias: ab },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          lm_head_bias: c.bool('lm_head_bias', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads),
+            qkv_bias: ab,
+            o_bias: ab,
+          },
           mlp: { gated: true },
-          moe: { experts: c.int('num_local_experts', 16), top_k: c.int('num_experts_per_tok', 2), expert_ffn: c.int('intermediate_size', 6400), layers: 'all' },
+          moe: {
+            experts: c.int('num_local_experts', 16),
+            top_k: c.int('num_experts_per_tok', 2),
+            expert_ffn: c.int('intermediate_size', 6400),
+            layers: 'all',
+          },
           norms: { kind: 'layernorm', bias: true, per_layer: 2 },
         }),
         notes,
@@ -344,13 +509,32 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const ab = c.bool('attention_bias', true);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads, 64), qkv_bias: ab, o_bias: ab, sinks: true },
-          sliding_window: slidingFromLayerTypes(c, d.layers, c.optInt('sliding_window')) ?? { window: c.int('sliding_window', 128), layers: { period: 2, offsets: [0] } },
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads, 64),
+            qkv_bias: ab,
+            o_bias: ab,
+            sinks: true,
+          },
+          sliding_window: slidingFromLayerTypes(c, d.layers, c.optInt('sliding_window')) ?? {
+            window: c.int('sliding_window', 128),
+            layers: { period: 2, offsets: [0] },
+          },
           mlp: { gated: true },
           moe: {
-            experts: c.int('num_local_experts', c.int('num_experts', 128)), top_k: c.int('num_experts_per_tok', c.int('experts_per_token', 4)), expert_ffn: c.int('intermediate_size', 2880), layers: 'all',
-            router_bias: true, expert_bias: true,
+            experts: c.int('num_local_experts', c.int('num_experts', 128)),
+            top_k: c.int('num_experts_per_tok', c.int('experts_per_token', 4)),
+            expert_ffn: c.int('intermediate_size', 2880),
+            layers: 'all',
+            router_bias: true,
+            expert_bias: true,
           },
           norms: rms,
         }),
@@ -362,19 +546,46 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const d = baseDims(c, { kv: 8, ctx: 131072 });
       const step = c.int('interleave_moe_layer_step', 1, 0);
       const explicit = c.intList('moe_layers');
-      const moeLayers = c.has('moe_layers') ? (explicit.length ? { indices: explicit } : undefined) : step === 0 ? undefined : { period: step, offsets: [step - 1] };
+      const moeLayers = c.has('moe_layers')
+        ? explicit.length
+          ? { indices: explicit }
+          : undefined
+        : step === 0
+          ? undefined
+          : { period: step, offsets: [step - 1] };
       const ab = c.bool('attention_bias', false);
       const chunk = c.optInt('attention_chunk_size');
       const noRopeInterval = 4;
       const ffn = c.int('intermediate_size', 8192);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
-          attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads, 128), qkv_bias: ab, o_bias: ab },
-          ...(chunk ? { sliding_window: { window: chunk, layers: { period: noRopeInterval, offsets: [0, 1, 2] } } } : {}),
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
+          attention: {
+            type: 'gqa',
+            heads: d.heads,
+            kv_heads: d.kv,
+            head_dim: headDim(c, d.hidden, d.heads, 128),
+            qkv_bias: ab,
+            o_bias: ab,
+          },
+          ...(chunk
+            ? { sliding_window: { window: chunk, layers: { period: noRopeInterval, offsets: [0, 1, 2] } } }
+            : {}),
           mlp: { gated: true, dense_ffn: c.int('intermediate_size_mlp', 16384) },
           ...(moeLayers
-            ? { moe: { experts: c.int('num_local_experts', 16), top_k: c.int('num_experts_per_tok', 1), expert_ffn: ffn, layers: moeLayers, shared_experts: { count: 1, ffn } } }
+            ? {
+                moe: {
+                  experts: c.int('num_local_experts', 16),
+                  top_k: c.int('num_experts_per_tok', 1),
+                  expert_ffn: ffn,
+                  layers: moeLayers,
+                  shared_experts: { count: 1, ffn },
+                },
+              }
             : {}),
           norms: rms,
         }),
@@ -389,18 +600,39 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const expOffset = c.int('expert_layer_offset', 1, 0);
       const E = c.int('num_experts', c.int('num_local_experts', 16));
       const rank = c.raw('mamba_dt_rank');
-      const dtRank = rank === undefined || rank === null || rank === 'auto' ? Math.ceil(d.hidden / 16) : c.int('mamba_dt_rank');
+      const dtRank =
+        rank === undefined || rank === null || rank === 'auto' ? Math.ceil(d.hidden / 16) : c.int('mamba_dt_rank');
       const I = c.int('intermediate_size', 14336);
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', false), max_context: d.ctx,
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', false),
+          max_context: d.ctx,
           attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads) },
           attention_layers: { period: attnPeriod, offsets: [attnOffset] },
           mlp: { gated: true, dense_ffn: I },
-          ...(E > 1 ? { moe: { experts: E, top_k: c.int('num_experts_per_tok', 2), expert_ffn: I, layers: { period: expPeriod, offsets: [expOffset] } } } : {}),
+          ...(E > 1
+            ? {
+                moe: {
+                  experts: E,
+                  top_k: c.int('num_experts_per_tok', 2),
+                  expert_ffn: I,
+                  layers: { period: expPeriod, offsets: [expOffset] },
+                },
+              }
+            : {}),
           ssm: {
-            kind: 'mamba', layers: 'all', d_state: c.int('mamba_d_state', 16), d_conv: c.int('mamba_d_conv', 4), expand: c.int('mamba_expand', 2), dt_rank: dtRank,
-            conv_bias: c.bool('mamba_conv_bias', true), proj_bias: c.bool('mamba_proj_bias', false), inner_norms: true,
+            kind: 'mamba',
+            layers: 'all',
+            d_state: c.int('mamba_d_state', 16),
+            d_conv: c.int('mamba_d_conv', 4),
+            expand: c.int('mamba_expand', 2),
+            dt_rank: dtRank,
+            conv_bias: c.bool('mamba_conv_bias', true),
+            proj_bias: c.bool('mamba_proj_bias', false),
+            inner_norms: true,
           },
           norms: rms,
         }),
@@ -415,10 +647,20 @@ function mapType(type: string, c: Cfg): { a: Omit<Arch, 'native_precision'>; not
       const moeI = c.int('moe_intermediate_size', c.int('intermediate_size', 32768));
       return {
         a: arch({
-          vocab_size: d.vocab, hidden_size: d.hidden, num_layers: d.layers, tie_embeddings: c.bool('tie_word_embeddings', !residual), max_context: d.ctx,
+          vocab_size: d.vocab,
+          hidden_size: d.hidden,
+          num_layers: d.layers,
+          tie_embeddings: c.bool('tie_word_embeddings', !residual),
+          max_context: d.ctx,
           attention: { type: 'gqa', heads: d.heads, kv_heads: d.kv, head_dim: headDim(c, d.hidden, d.heads, 128) },
           mlp: { gated: true },
-          moe: { experts: E, top_k: c.int('num_experts_per_tok', 2), expert_ffn: moeI, layers: 'all', ...(residual ? { dense_residual_ffn: c.int('intermediate_size') } : {}) },
+          moe: {
+            experts: E,
+            top_k: c.int('num_experts_per_tok', 2),
+            expert_ffn: moeI,
+            layers: 'all',
+            ...(residual ? { dense_residual_ffn: c.int('intermediate_size') } : {}),
+          },
           norms: { kind: 'rmsnorm', per_layer: 4 },
         }),
         notes,
@@ -437,7 +679,9 @@ function nativePrecision(c: Cfg, type: string): string {
     if (method === 'fp8') return qc.has('weight_block_size') ? 'fp8-block' : 'fp8';
     if (method === 'mxfp4') return 'mxfp4';
     if ((method === 'awq' || method === 'gptq') && qc.int('bits', 4) === 4) return 'int4';
-    throw new UserError(`${c.file}: quantization_config.quant_method: "${method}" is not supported (fp8, mxfp4, awq/gptq 4-bit are); the native weight size would be a guess`);
+    throw new UserError(
+      `${c.file}: quantization_config.quant_method: "${method}" is not supported (fp8, mxfp4, awq/gptq 4-bit are); the native weight size would be a guess`,
+    );
   }
   const dt = (c.str('torch_dtype') ?? c.str('dtype') ?? 'bfloat16').toLowerCase();
   if (dt === 'bfloat16') return 'bf16';
@@ -448,7 +692,13 @@ function nativePrecision(c: Cfg, type: string): string {
 }
 
 function kebabId(s: string): string {
-  const id = s.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').replace(/-+/g, '-').slice(0, 64).replace(/[-.]+$/, '');
+  const id = s
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '')
+    .replace(/-+/g, '-')
+    .slice(0, 64)
+    .replace(/[-.]+$/, '');
   return /^[a-z0-9]/.test(id) && id.length > 0 ? id : 'imported-model';
 }
 
@@ -460,21 +710,33 @@ export interface ImportResult {
 
 /** Map a parsed config.json to a validated card. */
 export function importConfig(data: unknown, file: string): ImportResult {
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UserError(`${file}: (top level): expected a JSON object (a config.json)`);
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new UserError(`${file}: (top level): expected a JSON object (a config.json)`);
   const root = new Cfg(data as Json, file, '');
   const topType = root.str('model_type');
-  if (topType === undefined) throw new UserError(`${file}: model_type: required; supported: ${SUPPORTED_TYPES.join(', ')}`);
+  if (topType === undefined)
+    throw new UserError(`${file}: model_type: required; supported: ${SUPPORTED_TYPES.join(', ')}`);
   let c = root;
   let type = topType.toLowerCase();
   const extraNotes: string[] = [];
   if (type === 'llama4' && root.has('text_config')) {
     c = root.obj('text_config');
     type = 'llama4_text';
-    if (root.has('vision_config')) extraNotes.push('vision_config present: the vision encoder and projector are not counted (text decoder only); declare them under extra_components');
+    if (root.has('vision_config'))
+      extraNotes.push(
+        'vision_config present: the vision encoder and projector are not counted (text decoder only); declare them under extra_components',
+      );
   } else if (root.has('text_config') && !['llama4'].includes(type)) {
-    throw new UserError(`${file}: text_config: nested text configs are supported for llama4 only (model_type "${topType}")`);
+    throw new UserError(
+      `${file}: text_config: nested text configs are supported for llama4 only (model_type "${topType}")`,
+    );
   }
-  if (type === 'git' && Array.isArray(root.raw('architectures')) && String((root.raw('architectures') as unknown[])[0]).startsWith('Grok')) type = 'grok';
+  if (
+    type === 'git' &&
+    Array.isArray(root.raw('architectures')) &&
+    String((root.raw('architectures') as unknown[])[0]).startsWith('Grok')
+  )
+    type = 'grok';
   if (!(SUPPORTED_TYPES as readonly string[]).includes(type)) {
     throw new UserError(`${file}: model_type: "${topType}" is not supported; supported: ${SUPPORTED_TYPES.join(', ')}`);
   }
@@ -506,13 +768,18 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
   const idx = readJsonFile(idxPath, 'safetensors index') as { metadata?: { total_size?: unknown } };
   const ts = idx?.metadata?.total_size;
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) {
-    return { totalSize: 0, derivedBytes: 0, agrees: false, note: `${idxPath}: metadata.total_size missing or not an integer` };
+    return {
+      totalSize: 0,
+      derivedBytes: 0,
+      agrees: false,
+      note: `${idxPath}: metadata.total_size missing or not an integer`,
+    };
   }
   const d = deriveParams(card);
   const a = card.architecture;
   const p = getPrecision(a.native_precision);
   const derived = weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0).total;
-  const withMtp = derived + Math.round((d.mtp * (derived / d.total)));
+  const withMtp = derived + Math.round(d.mtp * (derived / d.total));
   const diff = ts - derived;
   const rel = diff / ts;
   const agrees = Math.abs(rel) < 0.001 || (d.mtp > 0 && Math.abs((ts - withMtp) / ts) < 0.001);

@@ -6,9 +6,14 @@ import { OUTPUT_SCHEMAS } from './output-schema.js';
 
 export function jsonSchemas(): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    'card.schema.json': { $id: 'https://moe-calc/schema/card.schema.json', title: 'moe-calc model card', ...z.toJSONSchema(CardSchema, { io: 'input' }) },
+    'card.schema.json': {
+      $id: 'https://moe-calc/schema/card.schema.json',
+      title: 'moe-calc model card',
+      ...z.toJSONSchema(CardSchema, { io: 'input' }),
+    },
     'gpus.schema.json': { title: 'moe-calc GPU catalog', ...z.toJSONSchema(GpuCatalogSchema, { io: 'input' }) },
   };
-  for (const [name, s] of Object.entries(OUTPUT_SCHEMAS)) out[`${name}-output.schema.json`] = { title: `moe-calc ${name} --json (schemaVersion 1)`, ...z.toJSONSchema(s) };
+  for (const [name, s] of Object.entries(OUTPUT_SCHEMAS))
+    out[`${name}-output.schema.json`] = { title: `moe-calc ${name} --json (schemaVersion 1)`, ...z.toJSONSchema(s) };
   return out;
 }

@@ -33,8 +33,15 @@ export function requireWithCodeCache(file: string): unknown {
     // no cache: compile normally
   }
   const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
-  if (process.env.MOE_CALC_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
+  if (process.env.MOE_CALC_WRITE_CODE_CACHE)
+    process.on('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
   const mod = { exports: {} as unknown };
-  (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, Module.createRequire(file), mod, file, dirname(file));
+  (script.runInThisContext() as (...a: unknown[]) => void)(
+    mod.exports,
+    Module.createRequire(file),
+    mod,
+    file,
+    dirname(file),
+  );
   return mod.exports;
 }

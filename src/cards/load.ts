@@ -21,7 +21,9 @@ export function readTextFile(path: string, what: string): string {
     st = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${path}: no such ${what} file` : `${path}: cannot read ${what} (${code ?? 'error'})`);
+    throw new UserError(
+      code === 'ENOENT' ? `${path}: no such ${what} file` : `${path}: cannot read ${what} (${code ?? 'error'})`,
+    );
   }
   if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what} file`);
   if (!st.isFile()) throw new UserError(`${path}: not a regular file, expected a ${what} file`);
@@ -52,7 +54,8 @@ function describe(v: unknown): string {
 
 /** Reject prototype keys, over-deep nesting and non-finite numbers; return plain data. */
 export function sanitize(v: unknown, file: string, path: string[] = []): unknown {
-  if (path.length > MAX_DEPTH) throw new UserError(`${file}: ${path.join('.')}: nesting deeper than ${MAX_DEPTH} levels`);
+  if (path.length > MAX_DEPTH)
+    throw new UserError(`${file}: ${path.join('.')}: nesting deeper than ${MAX_DEPTH} levels`);
   if (typeof v === 'number' && !Number.isFinite(v)) {
     throw new UserError(`${file}: ${path.join('.') || '(top)'}: expected a finite number, got ${v}`);
   }
@@ -74,7 +77,9 @@ export function parseYamlText(text: string, file: string): unknown {
     // maxAliasCount stops "billion laughs" alias bombs; uniqueKeys rejects duplicate keys.
     doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, maxAliasCount: 50 } as never);
   } catch (e) {
-    throw new UserError(`${file}: YAML could not be parsed (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`);
+    throw new UserError(
+      `${file}: YAML could not be parsed (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`,
+    );
   }
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
@@ -84,7 +89,9 @@ export function parseYamlText(text: string, file: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: 50 });
   } catch (e) {
-    throw new UserError(`${file}: YAML could not be read (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`);
+    throw new UserError(
+      `${file}: YAML could not be read (${e instanceof RangeError ? 'nesting too deep' : firstLine(e)})`,
+    );
   }
 }
 
@@ -100,13 +107,15 @@ function allSchemaKeys(): string[] {
   const keys = new Set<string>();
   const walk = (s: unknown, depth: number): void => {
     if (!s || depth > 12) return;
-    const def = (s as { def?: Record<string, unknown> }).def ?? (s as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    const def =
+      (s as { def?: Record<string, unknown> }).def ?? (s as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
     if (!def) return;
     const shape = (def as { shape?: Record<string, unknown> }).shape;
-    if (shape) for (const [k, v] of Object.entries(shape)) {
-      keys.add(k);
-      walk(v, depth + 1);
-    }
+    if (shape)
+      for (const [k, v] of Object.entries(shape)) {
+        keys.add(k);
+        walk(v, depth + 1);
+      }
     for (const k of ['innerType', 'element', 'in', 'out']) walk((def as Record<string, unknown>)[k], depth + 1);
     const opts = (def as { options?: unknown[] }).options;
     if (Array.isArray(opts)) for (const o of opts) walk(o, depth + 1);
@@ -122,20 +131,37 @@ const NUMERIC = new Set(['number', 'int', 'bigint']);
 function issueMessage(issue: Issue, data: unknown): { path: string; text: string } {
   const path = issue.path.map(String).join('.');
   let input: unknown = data;
-  for (const p of issue.path) input = input && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
+  for (const p of issue.path)
+    input = input && typeof input === 'object' ? (input as Record<PropertyKey, unknown>)[p as PropertyKey] : undefined;
   switch (issue.code) {
     case 'invalid_type': {
-      const exp = issue.expected === 'int' ? 'an integer' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
-      return { path, text: input === undefined ? `required: expected ${exp}` : `expected ${exp}, got ${describe(input)}` };
+      const exp =
+        issue.expected === 'int'
+          ? 'an integer'
+          : issue.expected === 'object'
+            ? 'a mapping'
+            : issue.expected === 'array'
+              ? 'a list'
+              : `a ${issue.expected}`;
+      return {
+        path,
+        text: input === undefined ? `required: expected ${exp}` : `expected ${exp}, got ${describe(input)}`,
+      };
     }
     case 'too_small': {
       const min = issue.minimum;
-      const kind = issue.origin === 'array' ? 'a list with at least' : issue.origin === 'string' ? 'text of at least' : 'a number';
-      if (NUMERIC.has(String(issue.origin))) return { path, text: `expected a number ${issue.inclusive ? '>=' : '>'} ${min}, got ${describe(input)}` };
+      const kind =
+        issue.origin === 'array' ? 'a list with at least' : issue.origin === 'string' ? 'text of at least' : 'a number';
+      if (NUMERIC.has(String(issue.origin)))
+        return { path, text: `expected a number ${issue.inclusive ? '>=' : '>'} ${min}, got ${describe(input)}` };
       return { path, text: `expected ${kind} ${min} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'too_big': {
-      if (NUMERIC.has(String(issue.origin))) return { path, text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}` };
+      if (NUMERIC.has(String(issue.origin)))
+        return {
+          path,
+          text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}`,
+        };
       return { path, text: `expected at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'unrecognized_keys': {
@@ -143,7 +169,10 @@ function issueMessage(issue: Issue, data: unknown): { path: string; text: string
       return { path: path ? `${path}.${k}` : k, text: `unknown key "${k}"${didYouMean(k, allSchemaKeys())}` };
     }
     case 'invalid_value':
-      return { path, text: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(input)}` };
+      return {
+        path,
+        text: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(input)}`,
+      };
     case 'invalid_union': {
       const nested = issue.errors?.flat() ?? [];
       // the only discriminated union in the schemas is attention.type
@@ -154,7 +183,10 @@ function issueMessage(issue: Issue, data: unknown): { path: string; text: string
         const inner = issueMessage({ ...nested[0]!, path: [...issue.path, ...nested[0]!.path] } as Issue, data);
         return inner;
       }
-      return { path, text: `expected "all", "none", {indices: [...]} or {period, offsets, from?, except?}, got ${describe(input)}` };
+      return {
+        path,
+        text: `expected "all", "none", {indices: [...]} or {period, offsets, from?, except?}, got ${describe(input)}`,
+      };
     }
     default:
       return { path, text: issue.message };
@@ -173,7 +205,10 @@ export function validate<T>(schema: z.ZodType<T>, data: unknown, file: string): 
 
 /** Validate a parsed card document: schema, cross-field rules, precision names. */
 export function validateCard(data: unknown, file: string): Card {
-  if (data === null || data === undefined) throw new UserError(`${file}: (top level): empty file, expected a model card (a mapping with id, name, architecture...)`);
+  if (data === null || data === undefined)
+    throw new UserError(
+      `${file}: (top level): empty file, expected a model card (a mapping with id, name, architecture...)`,
+    );
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${file}: (top level): expected a model card (a mapping), got ${describe(data)}`);
   }
@@ -193,13 +228,18 @@ export function checkCard(card: Card, file: string): void {
   }
   const np = card.architecture.native_precision;
   if (!findPrecision(np)) {
-    throw new UserError(`${file}: architecture.native_precision: unknown precision "${np}"${didYouMean(np, PRECISION_IDS)}`);
+    throw new UserError(
+      `${file}: architecture.native_precision: unknown precision "${np}"${didYouMean(np, PRECISION_IDS)}`,
+    );
   }
   card.claims.forEach((c, i) => {
     if (c.precision !== undefined && !findPrecision(c.precision)) {
-      throw new UserError(`${file}: claims.${i}.precision: unknown precision "${c.precision}"${didYouMean(c.precision, PRECISION_IDS)}`);
+      throw new UserError(
+        `${file}: claims.${i}.precision: unknown precision "${c.precision}"${didYouMean(c.precision, PRECISION_IDS)}`,
+      );
     }
-    if (c.kind === 'gpu_requirement' && !c.gpus) throw new UserError(`${file}: claims.${i}.gpus: required for a gpu_requirement claim`);
+    if (c.kind === 'gpu_requirement' && !c.gpus)
+      throw new UserError(`${file}: claims.${i}.gpus: required for a gpu_requirement claim`);
   });
 }
 

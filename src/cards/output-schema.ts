@@ -6,51 +6,132 @@ const count = z.number().int().nonnegative();
 const bytes = z.number().int();
 
 const perGpu = z.object({
-  weightsBytes: bytes, kvBytes: bytes, activationBytes: bytes, nonTorchBytes: bytes, cudaGraphBytes: bytes, overheadBytes: bytes,
-  totalBytes: bytes, capacityBytes: bytes, budgetBytes: bytes, freeBytes: bytes,
+  weightsBytes: bytes,
+  kvBytes: bytes,
+  activationBytes: bytes,
+  nonTorchBytes: bytes,
+  cudaGraphBytes: bytes,
+  overheadBytes: bytes,
+  totalBytes: bytes,
+  capacityBytes: bytes,
+  budgetBytes: bytes,
+  freeBytes: bytes,
 });
 
-export const ShowOutput = z.object({
-  schemaVersion: z.literal(1),
-  model: z.object({ id: z.string(), name: z.string(), organisation: z.string(), file: z.string(), origin: z.enum(['builtin', 'user', 'config']) }).passthrough(),
-  params: z.object({
-    total: count, active: count, activeNonEmbedding: count, perExpert: count, perExpertLayer: count, mtp: count, extra: count,
-    checkpointTotal: count, transformersParameters: count,
-    breakdown: z.record(z.string(), count),
-    derivation: z.record(z.string(), z.string()),
-  }),
-  layers: z.object({ attention: count, ssm: count, moe: count, dense: count, sliding: count }),
-  weights: z.object({ nativePrecision: z.string(), nativeBytes: bytes, bf16Bytes: bytes }),
-  kvCache: z.object({ dtype: z.string(), bytesPerToken: count, fullAttentionBytesPerToken: count, slidingBytesPerToken: count, window: count.nullable(), stateBytesPerSequence: count }),
-}).passthrough();
+export const ShowOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    model: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        organisation: z.string(),
+        file: z.string(),
+        origin: z.enum(['builtin', 'user', 'config']),
+      })
+      .passthrough(),
+    params: z.object({
+      total: count,
+      active: count,
+      activeNonEmbedding: count,
+      perExpert: count,
+      perExpertLayer: count,
+      mtp: count,
+      extra: count,
+      checkpointTotal: count,
+      transformersParameters: count,
+      breakdown: z.record(z.string(), count),
+      derivation: z.record(z.string(), z.string()),
+    }),
+    layers: z.object({ attention: count, ssm: count, moe: count, dense: count, sliding: count }),
+    weights: z.object({ nativePrecision: z.string(), nativeBytes: bytes, bf16Bytes: bytes }),
+    kvCache: z.object({
+      dtype: z.string(),
+      bytesPerToken: count,
+      fullAttentionBytesPerToken: count,
+      slidingBytesPerToken: count,
+      window: count.nullable(),
+      stateBytesPerSequence: count,
+    }),
+  })
+  .passthrough();
 
-export const FitOutput = z.object({
-  schemaVersion: z.literal(1),
-  model: z.object({ id: z.string(), name: z.string(), totalParams: count, activeParams: count }).passthrough(),
-  gpu: z.object({ id: z.string(), memoryBytes: bytes }).passthrough(),
-  fits: z.boolean(),
-  plans: z.array(
-    z.union([
-      z.object({ precision: z.string(), gpuCount: count, tensorParallel: count, pipelineParallel: count, fits: z.boolean(), perGpu, stages: z.array(perGpu), maxContext: count, maxConcurrency: count, kvCacheTokens: count, shortfallBytes: bytes, weightsTotalBytes: bytes }).passthrough(),
-      z.object({ precision: z.string(), fits: z.literal(false), gpuCount: z.null(), reason: z.string() }),
-    ]),
-  ),
-  assumptions: z.record(z.string(), z.unknown()),
-}).passthrough();
+export const FitOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    model: z.object({ id: z.string(), name: z.string(), totalParams: count, activeParams: count }).passthrough(),
+    gpu: z.object({ id: z.string(), memoryBytes: bytes }).passthrough(),
+    fits: z.boolean(),
+    plans: z.array(
+      z.union([
+        z
+          .object({
+            precision: z.string(),
+            gpuCount: count,
+            tensorParallel: count,
+            pipelineParallel: count,
+            fits: z.boolean(),
+            perGpu,
+            stages: z.array(perGpu),
+            maxContext: count,
+            maxConcurrency: count,
+            kvCacheTokens: count,
+            shortfallBytes: bytes,
+            weightsTotalBytes: bytes,
+          })
+          .passthrough(),
+        z.object({ precision: z.string(), fits: z.literal(false), gpuCount: z.null(), reason: z.string() }),
+      ]),
+    ),
+    assumptions: z.record(z.string(), z.unknown()),
+  })
+  .passthrough();
 
-export const CompareOutput = z.object({
-  schemaVersion: z.literal(1),
-  models: z.array(z.object({ id: z.string(), params: z.object({ total: count, active: count }), weightsBytes: z.record(z.string(), bytes), kvBytesPer1kTokens: count, gpusNeeded: z.record(z.string(), count.nullable()).nullable(), decodeTokensPerSecond: z.record(z.string(), z.number().nonnegative().nullable()).nullable() }).passthrough()),
-}).passthrough();
+export const CompareOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    models: z.array(
+      z
+        .object({
+          id: z.string(),
+          params: z.object({ total: count, active: count }),
+          weightsBytes: z.record(z.string(), bytes),
+          kvBytesPer1kTokens: count,
+          gpusNeeded: z.record(z.string(), count.nullable()).nullable(),
+          decodeTokensPerSecond: z.record(z.string(), z.number().nonnegative().nullable()).nullable(),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
-export const AuditOutput = z.object({
-  schemaVersion: z.literal(1),
-  strict: z.boolean(),
-  doesNotHold: count,
-  models: z.array(z.object({
-    id: z.string(),
-    claims: z.array(z.object({ quote: z.string(), kind: z.string(), value: z.number(), unit: z.string(), verdict: z.enum(['holds', 'close', 'does not hold', 'not checkable']), derived: z.number().nullable(), reason: z.string(), derivation: z.string() }).passthrough()),
-  }).passthrough()),
-}).passthrough();
+export const AuditOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    strict: z.boolean(),
+    doesNotHold: count,
+    models: z.array(
+      z
+        .object({
+          id: z.string(),
+          claims: z.array(
+            z
+              .object({
+                quote: z.string(),
+                kind: z.string(),
+                value: z.number(),
+                unit: z.string(),
+                verdict: z.enum(['holds', 'close', 'does not hold', 'not checkable']),
+                derived: z.number().nullable(),
+                reason: z.string(),
+                derivation: z.string(),
+              })
+              .passthrough(),
+          ),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
 
 export const OUTPUT_SCHEMAS = { show: ShowOutput, fit: FitOutput, compare: CompareOutput, audit: AuditOutput };

@@ -12,7 +12,8 @@ declare const __MOE_CALC_BUILTIN_JSON__: string | undefined;
 let builtin: BuiltinData | undefined;
 export async function builtinData(): Promise<BuiltinData> {
   if (builtin) return builtin;
-  if (typeof __MOE_CALC_BUILTIN_JSON__ !== 'undefined') return (builtin = JSON.parse(__MOE_CALC_BUILTIN_JSON__) as BuiltinData);
+  if (typeof __MOE_CALC_BUILTIN_JSON__ !== 'undefined')
+    return (builtin = JSON.parse(__MOE_CALC_BUILTIN_JSON__) as BuiltinData);
   const { loadBuiltinFromYaml } = await userFiles();
   return (builtin = loadBuiltinFromYaml());
 }
@@ -62,7 +63,8 @@ export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard
 /** Resolve a model argument: a card id or alias (case-insensitive), a card file, or a HF config.json / its folder. */
 export async function resolveModel(name: string, opts: RegistryOptions = {}): Promise<ResolvedCard> {
   const trimmed = name.trim();
-  if (trimmed === '') throw new UserError('model: expected a card id, a card file or a config.json path, got an empty string');
+  if (trimmed === '')
+    throw new UserError('model: expected a card id, a card file or a config.json path, got an empty string');
   if (looksLikePath(trimmed) || (existsSync(trimmed) && !/^[a-z0-9.-]+$/i.test(trimmed))) {
     return resolvePath(trimmed);
   }
@@ -73,18 +75,25 @@ export async function resolveModel(name: string, opts: RegistryOptions = {}): Pr
   const byAlias = cards.filter((c) => c.card.aliases.includes(n));
   if (byAlias.length === 1) return byAlias[0]!;
   if (byAlias.length > 1) {
-    throw new UserError(`model "${name}" is ambiguous: it is an alias of ${byAlias.map((c) => c.card.id).join(', ')}; name one of them`);
+    throw new UserError(
+      `model "${name}" is ambiguous: it is an alias of ${byAlias.map((c) => c.card.id).join(', ')}; name one of them`,
+    );
   }
   if (existsSync(trimmed)) return resolvePath(trimmed);
   const names = cards.flatMap((c) => [c.card.id, ...c.card.aliases]);
-  throw new UserError(`unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, or pass a card file or config.json)`);
+  throw new UserError(
+    `unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, or pass a card file or config.json)`,
+  );
 }
 
 async function resolvePath(p: string): Promise<ResolvedCard> {
   let path = p;
   if (existsSync(p) && statSync(p).isDirectory()) {
     const cfg = join(p, 'config.json');
-    if (!existsSync(cfg)) throw new UserError(`${p}: is a directory without a config.json, expected a card file or a Hugging Face model folder`);
+    if (!existsSync(cfg))
+      throw new UserError(
+        `${p}: is a directory without a config.json, expected a card file or a Hugging Face model folder`,
+      );
     path = cfg;
   }
   if (extname(path).toLowerCase() === '.json') {

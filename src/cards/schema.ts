@@ -171,7 +171,10 @@ export const CardSchema = z.strictObject({
   id: kebab.max(64),
   name: z.string().min(1).max(200),
   organisation: z.string().min(1).max(200),
-  released: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected a date YYYY-MM-DD or YYYY-MM').optional(),
+  released: z
+    .string()
+    .regex(/^\d{4}-\d{2}(-\d{2})?$/, 'expected a date YYYY-MM-DD or YYYY-MM')
+    .optional(),
   licence: z.string().min(1).max(200).optional(),
   aliases: z.array(kebab.max(64)).max(50).default([]),
   hf_repo: z.string().max(200).optional(),
@@ -208,7 +211,10 @@ export const GpuSchema = z.strictObject({
   native_fp8: z.boolean(),
   native_fp4: z.boolean(),
   /** CUDA compute capability ("9.0"): engines pick kernels by it (NVIDIA only) */
-  compute_capability: z.string().regex(/^\d{1,2}\.\d$/, 'a CUDA compute capability such as "9.0"').optional(),
+  compute_capability: z
+    .string()
+    .regex(/^\d{1,2}\.\d$/, 'a CUDA compute capability such as "9.0"')
+    .optional(),
   gpus_per_node: posInt.max(1000).default(8),
   source: z.string().min(1).max(2000),
 });

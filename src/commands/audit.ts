@@ -9,7 +9,8 @@ import { groupDigits } from '../core/digits.js';
 
 function quoted(r: ClaimResult): string {
   const cl = r.claim;
-  if (cl.unit === 'params') return cl.value >= 1e9 ? `${(cl.value / 1e9).toFixed(cl.value % 1e9 === 0 ? 0 : 2)}B` : groupDigits(cl.value);
+  if (cl.unit === 'params')
+    return cl.value >= 1e9 ? `${(cl.value / 1e9).toFixed(cl.value % 1e9 === 0 ? 0 : 2)}B` : groupDigits(cl.value);
   if (cl.kind === 'gpu_requirement' && cl.gpus) return `${cl.gpus.count} x >=${cl.gpus.min_memory_gb} GB`;
   return `${groupDigits(cl.value)} ${cl.unit === 'count' ? '' : cl.unit}`.trim();
 }
@@ -23,14 +24,17 @@ function derivedText(r: ClaimResult): string {
   return groupDigits(r.derived);
 }
 
-export async function auditCommand(models: string[], o: GlobalOptions & { strict?: boolean; markdown?: boolean }): Promise<number> {
+export async function auditCommand(
+  models: string[],
+  o: GlobalOptions & { strict?: boolean; markdown?: boolean },
+): Promise<number> {
   const ropts = registryOptions(o);
   const cards = models.length ? await Promise.all(models.map((m) => resolveModel(m, ropts))) : await allCards(ropts);
   const results = cards.map(({ card, file }) => ({ card, file, results: auditCard(card, deriveParams(card)) }));
   const failing = results.reduce((n, r) => n + r.results.filter((x) => x.verdict === 'does not hold').length, 0);
   const code = o.strict && failing > 0 ? 1 : 0;
   if (o.json) {
-  checkOutputFlags(o);
+    checkOutputFlags(o);
     printJson({
       schemaVersion: SCHEMA_VERSION,
       strict: Boolean(o.strict),
@@ -40,15 +44,28 @@ export async function auditCommand(models: string[], o: GlobalOptions & { strict
         name: card.name,
         file,
         claims: rs.map((r) => ({
-          quote: r.claim.quote, source: r.claim.source, date: r.claim.date ?? null, kind: r.claim.kind, value: r.claim.value, unit: r.claim.unit,
-          rounding: r.claim.rounding ?? null, official: r.claim.official, verdict: r.verdict, derived: r.derived, ratio: r.ratio, reason: r.reason, derivation: r.derivation, plans: r.plans ?? null,
+          quote: r.claim.quote,
+          source: r.claim.source,
+          date: r.claim.date ?? null,
+          kind: r.claim.kind,
+          value: r.claim.value,
+          unit: r.claim.unit,
+          rounding: r.claim.rounding ?? null,
+          official: r.claim.official,
+          verdict: r.verdict,
+          derived: r.derived,
+          ratio: r.ratio,
+          reason: r.reason,
+          derivation: r.derivation,
+          plans: r.plans ?? null,
         })),
       })),
     });
     return code;
   }
   const k = c();
-  const colour = (v: ClaimResult['verdict']) => (v === 'holds' ? k.green(v) : v === 'close' ? k.yellow(v) : v === 'does not hold' ? k.red(v) : k.dim(v));
+  const colour = (v: ClaimResult['verdict']) =>
+    v === 'holds' ? k.green(v) : v === 'close' ? k.yellow(v) : v === 'does not hold' ? k.red(v) : k.dim(v);
   for (const { card, file, results: rs } of results) {
     if (rs.length === 0) continue;
     const table = {
@@ -68,12 +85,16 @@ export async function auditCommand(models: string[], o: GlobalOptions & { strict
       print(markdownTable(table) + '\n');
     } else {
       print(k.bold(`${card.name} (${card.id})`) + `  card: ${file}`);
-      print(terminalTable({ ...table, rows: table.rows.map((r) => r.map((cell, i) => (i === 5 ? wrap(cell, 70) : cell))) }));
+      print(
+        terminalTable({ ...table, rows: table.rows.map((r) => r.map((cell, i) => (i === 5 ? wrap(cell, 70) : cell))) }),
+      );
       print('');
     }
   }
   const total = results.reduce((n, r) => n + r.results.length, 0);
-  print(`${total} claims checked; ${failing} do not hold.${o.strict ? '' : ' (--strict exits 1 when any does not hold)'}`);
+  print(
+    `${total} claims checked; ${failing} do not hold.${o.strict ? '' : ' (--strict exits 1 when any does not hold)'}`,
+  );
   return code;
 }
 

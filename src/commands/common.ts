@@ -57,7 +57,13 @@ export function print(text: string): void {
 }
 
 /** An integer flag in [min, max]; "32k" means 32 x 1024 where allowK. */
-export function intFlag(name: string, raw: string | undefined, min: number, max: number, allowK = false): number | undefined {
+export function intFlag(
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+  allowK = false,
+): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
   const m = /^(\d+)([kK])?$/.exec(s);
@@ -69,13 +75,20 @@ export function intFlag(name: string, raw: string | undefined, min: number, max:
 }
 
 /** A decimal flag in (min, max] or [min, max]. */
-export function numFlag(name: string, raw: string | undefined, min: number, max: number, minInclusive = false): number | undefined {
+export function numFlag(
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max: number,
+  minInclusive = false,
+): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
   const range = `a number ${minInclusive ? '>=' : '>'} ${min} and <= ${max}`;
   if (!/^\d+(\.\d+)?$/.test(s)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
   const v = Number(s);
-  if (!Number.isFinite(v) || (minInclusive ? v < min : v <= min) || v > max) throw new UserError(`${name}: expected ${range}, got "${s}"`);
+  if (!Number.isFinite(v) || (minInclusive ? v < min : v <= min) || v > max)
+    throw new UserError(`${name}: expected ${range}, got "${s}"`);
   return v;
 }
 

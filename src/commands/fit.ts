@@ -1,18 +1,52 @@
 // moe-calc fit <model> --gpu <id>: how many GPUs, at which precision, with the per-GPU plan.
 import { resolveModel, gpuCatalog, findGpu } from '../cards/registry.js';
 import { countLayers, deriveParams, type ParamDerivation } from '../core/params.js';
-import { estimateSpeed, speedProfileFor, SPEED_PROFILES, DEFAULT_HOST_BANDWIDTH, type SpeedEstimate, type SpeedProfileId } from '../core/speed.js';
+import {
+  estimateSpeed,
+  speedProfileFor,
+  SPEED_PROFILES,
+  DEFAULT_HOST_BANDWIDTH,
+  type SpeedEstimate,
+  type SpeedProfileId,
+} from '../core/speed.js';
 import { PRECISIONS, getPrecision, type Precision } from '../core/precision.js';
-import { expertLayoutFor, fitPlan, layerBytes, runtimeOverheads, totalWeightBytes, tpRejection, type FitOptions, type Plan } from '../core/fit.js';
+import {
+  expertLayoutFor,
+  fitPlan,
+  layerBytes,
+  runtimeOverheads,
+  totalWeightBytes,
+  tpRejection,
+  type FitOptions,
+  type Plan,
+} from '../core/fit.js';
 import { kvDtypeBytes } from '../core/kv.js';
-import { CURRENT_GENERATION, DEFAULT_UTILIZATION, LLAMA_CPP_ERROR_BAND, LLAMA_CPP_UBATCH, MEMORY_ERROR_BAND, SAMPLER_BYTES, defaultNonTorchBytes, vllmGeneration } from '../core/overhead.js';
+import {
+  CURRENT_GENERATION,
+  DEFAULT_UTILIZATION,
+  LLAMA_CPP_ERROR_BAND,
+  LLAMA_CPP_UBATCH,
+  MEMORY_ERROR_BAND,
+  SAMPLER_BYTES,
+  defaultNonTorchBytes,
+  vllmGeneration,
+} from '../core/overhead.js';
 import type { Card, Gpu } from '../cards/schema.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
 import { terminalTable, bar } from '../render/table.js';
 import { bytes, int, tokens } from '../render/format.js';
 import { c } from '../render/color.js';
-import { SCHEMA_VERSION, intFlag, numFlag, print, printJson, registryOptions, unitOf, type GlobalOptions } from './common.js';
+import {
+  SCHEMA_VERSION,
+  intFlag,
+  numFlag,
+  print,
+  printJson,
+  registryOptions,
+  unitOf,
+  type GlobalOptions,
+} from './common.js';
 
 export interface FitFlags extends GlobalOptions {
   gpu?: string;
@@ -62,44 +96,61 @@ export function selectPrecisions(card: Card, flag: string | undefined): Precisio
 
 /** Parse and check every fit flag against the model and GPU. */
 export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
-  if (f.gpu === undefined) throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
+  if (f.gpu === undefined)
+    throw new UserError('--gpu: required (for example --gpu h100); "moe-calc gpus" lists the catalog');
   const [{ card, file }, catalog] = await Promise.all([resolveModel(model, registryOptions(f)), gpuCatalog(f.gpus)]);
   let gpu = findGpu(catalog, f.gpu);
   const usable = numFlag('--usable-fraction', f.usableFraction, 0, 1);
   if (usable !== undefined) {
-    if (gpu.usable_fraction >= 1) throw new UserError(`--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets the engine's share`);
+    if (gpu.usable_fraction >= 1)
+      throw new UserError(
+        `--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets the engine's share`,
+      );
     gpu = { ...gpu, usable_fraction: usable };
   }
   const a = card.architecture;
   const context = intFlag('--context', f.context, 1, 100_000_000, true);
   if (context !== undefined && context > a.max_context) {
-    throw new UserError(`--context: ${int(context)} tokens exceeds ${card.id}'s maximum context of ${int(a.max_context)} tokens`);
+    throw new UserError(
+      `--context: ${int(context)} tokens exceeds ${card.id}'s maximum context of ${int(a.max_context)} tokens`,
+    );
   }
   const kvPrecision = (f.kvPrecision ?? 'bf16').toLowerCase();
   const kvBytes = kvDtypeBytes(kvPrecision);
   const count = intFlag('--count', f.count, 1, 100_000);
   const tp = intFlag('--tp', f.tp, 1, 1024);
   const gpusPerNode = intFlag('--gpus-per-node', f.gpusPerNode, 1, 1024);
-  if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode) throw new UserError(`--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`);
+  if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode)
+    throw new UserError(
+      `--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`,
+    );
   if (tp !== undefined) {
     // --tp sets the engines' tensor-parallel size; GGUF rows keep llama.cpp's layer split (TP 1)
     const ps = selectPrecisions(card, f.precision);
     const engines = ps.filter((x) => !x.gguf);
     const p = (engines.length ? engines : ps).map((x) => tpRejection(card, tp, x)).find((r) => r);
     if (p) throw new UserError(`--tp: ${p}`);
-    if (count !== undefined && count % tp !== 0) throw new UserError(`--tp: ${tp} does not divide --count ${count} (the GPUs are TP x pipeline stages)`);
+    if (count !== undefined && count % tp !== 0)
+      throw new UserError(`--tp: ${tp} does not divide --count ${count} (the GPUs are TP x pipeline stages)`);
   }
   const act = numFlag('--activation-gb', f.activationGb, 0, 10_000, true);
   const nonTorch = numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true);
   const cpu = numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000);
   let offload: FitOptions['offload'];
   if (f.offloadExperts !== undefined) {
-    if (cpu === undefined) throw new UserError('--offload-experts: needs --cpu-memory <GB> (the host memory the experts may use)');
+    if (cpu === undefined)
+      throw new UserError('--offload-experts: needs --cpu-memory <GB> (the host memory the experts may use)');
     if (!a.moe) throw new UserError(`--offload-experts: ${card.id} is dense: it has no routed experts to offload`);
-    if (gpu.usable_fraction < 1) throw new UserError(`--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading experts frees nothing`);
+    if (gpu.usable_fraction < 1)
+      throw new UserError(
+        `--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading experts frees nothing`,
+      );
     const v = f.offloadExperts.trim().toLowerCase();
     const moeLayers = countLayers(a.moe.layers, a.num_layers);
-    offload = { layers: v === 'auto' ? 'auto' : intFlag('--offload-experts', v, 0, moeLayers)!, hostBytes: Math.round(cpu * 1e9) };
+    offload = {
+      layers: v === 'auto' ? 'auto' : intFlag('--offload-experts', v, 0, moeLayers)!,
+      hostBytes: Math.round(cpu * 1e9),
+    };
   } else if (cpu !== undefined) {
     offload = { layers: 'auto', hostBytes: Math.round(cpu * 1e9) };
   }
@@ -122,10 +173,22 @@ export async function fitSetup(model: string, f: FitFlags): Promise<FitSetup> {
   let engine: Engine | undefined;
   if (f.engine !== undefined) {
     const e = f.engine.toLowerCase().replace(/^llamacpp$|^llama-cpp$/, 'llama.cpp');
-    if (!(ENGINES as readonly string[]).includes(e)) throw new UserError(`--engine: unknown engine "${f.engine}" (expected ${ENGINES.join(', ')})${didYouMean(e, ENGINES)}`);
+    if (!(ENGINES as readonly string[]).includes(e))
+      throw new UserError(
+        `--engine: unknown engine "${f.engine}" (expected ${ENGINES.join(', ')})${didYouMean(e, ENGINES)}`,
+      );
     engine = e as Engine;
   }
-  return { card, file, gpu, precisions: selectPrecisions(card, f.precision), options, kvPrecision, explicitContext: context !== undefined, engine };
+  return {
+    card,
+    file,
+    gpu,
+    precisions: selectPrecisions(card, f.precision),
+    options,
+    kvPrecision,
+    explicitContext: context !== undefined,
+    engine,
+  };
 }
 
 export interface PrecisionResult {
@@ -144,13 +207,27 @@ export function speedEngineFor(p: Precision, engine?: string): 'llama.cpp' | 'vl
   return p.gguf ? 'llama.cpp' : 'vllm';
 }
 
-export function speedOf(s: FitSetup, d: ParamDerivation, precision: Precision, plan: Plan, hostBandwidth = DEFAULT_HOST_BANDWIDTH): { speed: SpeedEstimate; engine: SpeedProfileId } {
+export function speedOf(
+  s: FitSetup,
+  d: ParamDerivation,
+  precision: Precision,
+  plan: Plan,
+  hostBandwidth = DEFAULT_HOST_BANDWIDTH,
+): { speed: SpeedEstimate; engine: SpeedProfileId } {
   const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
   const prof = SPEED_PROFILES[engine];
   const speed = estimateSpeed(s.card, d, s.gpu, {
-    precision, kvBytes: s.options.kvBytes, context: s.options.context, batch: s.options.batch, tensorParallel: plan.tensorParallel,
-    bandwidthEfficiency: prof.bandwidthEfficiency, computeEfficiency: prof.computeEfficiency, layerLatency: prof.layerLatency, tpLatency: prof.tpLatency,
-    offloadLayers: plan.offload?.layers ?? 0, hostBandwidth,
+    precision,
+    kvBytes: s.options.kvBytes,
+    context: s.options.context,
+    batch: s.options.batch,
+    tensorParallel: plan.tensorParallel,
+    bandwidthEfficiency: prof.bandwidthEfficiency,
+    computeEfficiency: prof.computeEfficiency,
+    layerLatency: prof.layerLatency,
+    tpLatency: prof.tpLatency,
+    offloadLayers: plan.offload?.layers ?? 0,
+    hostBandwidth,
   });
   return { speed, engine };
 }
@@ -190,7 +267,13 @@ export function assumptionsOf(s: FitSetup) {
   const o = s.options;
   const g = o.generation ?? CURRENT_GENERATION;
   // the vLLM figures for the engine precisions (GGUF rows have their own block below)
-  const r = runtimeOverheads(s.card.architecture, s.gpu, { ...o, precision: s.precisions.find((p) => !p.gguf) ?? getPrecision('bf16') }, 1, 1);
+  const r = runtimeOverheads(
+    s.card.architecture,
+    s.gpu,
+    { ...o, precision: s.precisions.find((p) => !p.gguf) ?? getPrecision('bf16') },
+    1,
+    1,
+  );
   const layouts = s.precisions.map((p) => [p.id, expertLayoutFor(p, s.gpu, g)] as const).filter(([, l]) => l);
   return {
     context: o.context,
@@ -210,7 +293,16 @@ export function assumptionsOf(s: FitSetup) {
     cudaGraphBytes: r.cudaGraphs,
     ...(layouts.length ? { expertLayouts: Object.fromEntries(layouts.map(([id, l]) => [id, l!.source])) } : {}),
     ...(s.precisions.some((p) => p.gguf)
-      ? { gguf: { engine: 'llama.cpp', tensorParallel: 1, ubatch: LLAMA_CPP_UBATCH, computeBuffer: 'output GPU: n_vocab x ubatch x 4 B (logits) + 16 x ubatch x hidden B; other GPUs the second term; with experts in host memory the main GPU reserves one expert tensor + 0.2 GiB', inputEmbedding: 'host memory' } }
+      ? {
+          gguf: {
+            engine: 'llama.cpp',
+            tensorParallel: 1,
+            ubatch: LLAMA_CPP_UBATCH,
+            computeBuffer:
+              'output GPU: n_vocab x ubatch x 4 B (logits) + 16 x ubatch x hidden B; other GPUs the second term; with experts in host memory the main GPU reserves one expert tensor + 0.2 GiB',
+            inputEmbedding: 'host memory',
+          },
+        }
       : {}),
     usableFraction: s.gpu.usable_fraction,
     expectedError: MEMORY_ERROR_BAND,
@@ -227,31 +319,51 @@ function servedContext(fits: number, modelMax: number): number {
 export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan | undefined): string[] {
   const w: string[] = [];
   for (const { precision } of results) {
-    if (precision.needs === 'fp8' && !s.gpu.native_fp8) w.push(`${s.gpu.id} has no native fp8: engines run ${precision.id} weights weight-only (vLLM's fp8 Marlin kernel), same weight memory, slower matmuls; choose int8 or a GPU with fp8 (H100, L40S, MI300X) for fp8 compute`);
+    if (precision.needs === 'fp8' && !s.gpu.native_fp8)
+      w.push(
+        `${s.gpu.id} has no native fp8: engines run ${precision.id} weights weight-only (vLLM's fp8 Marlin kernel), same weight memory, slower matmuls; choose int8 or a GPU with fp8 (H100, L40S, MI300X) for fp8 compute`,
+      );
     if (precision.needs === 'fp4' && !s.gpu.native_fp4) {
       const l = expertLayoutFor(precision, s.gpu, s.options.generation ?? CURRENT_GENERATION);
-      w.push(`${s.gpu.id} has no native fp4: ${precision.id} weights run weight-only${l ? ` through vLLM's ${l.id} kernel (its padded layout is what the plan counts)` : ' through a fallback kernel'}; fp4 compute needs a Blackwell GPU`);
+      w.push(
+        `${s.gpu.id} has no native fp4: ${precision.id} weights run weight-only${l ? ` through vLLM's ${l.id} kernel (its padded layout is what the plan counts)` : ' through a fallback kernel'}; fp4 compute needs a Blackwell GPU`,
+      );
     }
   }
   for (const { plan } of results) {
     if (plan && !plan.fits && plan.perGpu.weightsBytes + plan.perGpu.overheadBytes <= plan.perGpu.budgetBytes) {
-      w.push(`at ${plan.precision} on ${plan.gpuCount} GPUs the weights fit but the KV cache for ${s.options.batch} x ${s.options.context} tokens does not: up to ${plan.maxContext} tokens fit; lower --context or add GPUs`);
+      w.push(
+        `at ${plan.precision} on ${plan.gpuCount} GPUs the weights fit but the KV cache for ${s.options.batch} x ${s.options.context} tokens does not: up to ${plan.maxContext} tokens fit; lower --context or add GPUs`,
+      );
     }
   }
   if (chosen) {
     const nodes = Math.ceil(chosen.gpuCount / s.options.gpusPerNode);
-    if (nodes > 1) w.push(`the ${chosen.precision} plan spans ${nodes} nodes (TP${chosen.tensorParallel} x PP${chosen.pipelineParallel}): pipeline stages cross the network, so a fast interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size`);
-    if (s.gpu.vendor === 'nvidia' && !s.gpu.native_fp8 && s.gpu.gpus_per_node < 8 && chosen.tensorParallel > 1) w.push(`${s.gpu.id} has no NVLink: TP${chosen.tensorParallel} all-reduces over PCIe; pipeline parallel (--gpus-per-node 1) may be faster`);
+    if (nodes > 1)
+      w.push(
+        `the ${chosen.precision} plan spans ${nodes} nodes (TP${chosen.tensorParallel} x PP${chosen.pipelineParallel}): pipeline stages cross the network, so a fast interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size`,
+      );
+    if (s.gpu.vendor === 'nvidia' && !s.gpu.native_fp8 && s.gpu.gpus_per_node < 8 && chosen.tensorParallel > 1)
+      w.push(
+        `${s.gpu.id} has no NVLink: TP${chosen.tensorParallel} all-reduces over PCIe; pipeline parallel (--gpus-per-node 1) may be faster`,
+      );
   }
   return w;
 }
 
 /** The plan drawn per GPU: the --precision given, else the fewest GPUs at the native precision or
  *  at 8 bits or more (ties go to the higher precision, the table order). */
-export function chosenPlan(results: PrecisionResult[], native: string, explicit: boolean, totalParams: number): Plan | undefined {
+export function chosenPlan(
+  results: PrecisionResult[],
+  native: string,
+  explicit: boolean,
+  totalParams: number,
+): Plan | undefined {
   if (explicit) return results[0]?.plan;
   const nativeId = getPrecision(native).id;
-  const eligible = results.filter((r) => r.plan?.fits && (r.precision.id === nativeId || (r.weightsBytes * 8) / totalParams >= 7.9));
+  const eligible = results.filter(
+    (r) => r.plan?.fits && (r.precision.id === nativeId || (r.weightsBytes * 8) / totalParams >= 7.9),
+  );
   let best: PrecisionResult | undefined;
   for (const r of eligible) if (!best || r.plan!.gpuCount < best.plan!.gpuCount) best = r;
   return best?.plan ?? results.find((r) => r.plan)?.plan;
@@ -270,7 +382,17 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const chosen = chosenPlan(results, a.native_precision, f.precision !== undefined, d.total);
   const launch: LaunchCommand | undefined =
     s.engine && chosen?.fits
-      ? launchCommand(s.engine, { card: s.card, plan: chosen, precision: chosen.precision, utilization: s.options.utilization, kvPrecision: s.kvPrecision, maxModelLen: servedContext(chosen.maxContext, a.max_context), batchTokens: s.options.batchTokens, maxNumSeqs: s.options.maxNumSeqs, enforceEager: s.options.cudaGraphBytes === 0 })
+      ? launchCommand(s.engine, {
+          card: s.card,
+          plan: chosen,
+          precision: chosen.precision,
+          utilization: s.options.utilization,
+          kvPrecision: s.kvPrecision,
+          maxModelLen: servedContext(chosen.maxContext, a.max_context),
+          batchTokens: s.options.batchTokens,
+          maxNumSeqs: s.options.maxNumSeqs,
+          enforceEager: s.options.cudaGraphBytes === 0,
+        })
       : undefined;
   const warnings = preflight(s, results, chosen);
   if (f.json) {
@@ -286,9 +408,23 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
               ...planJson(plan),
               weightsTotalBytes: weightsBytes,
               ...(plan.offload ? { offload: plan.offload } : {}),
-              decode: speed ? { engine: speedEngine, tokensPerSecondPerSequence: speed.tokensPerSecondPerSequence, tokensPerSecondTotal: speed.tokensPerSecondTotal, errorBand: SPEED_PROFILES[speedEngine!].band } : null,
+              decode: speed
+                ? {
+                    engine: speedEngine,
+                    tokensPerSecondPerSequence: speed.tokensPerSecondPerSequence,
+                    tokensPerSecondTotal: speed.tokensPerSecondTotal,
+                    errorBand: SPEED_PROFILES[speedEngine!].band,
+                  }
+                : null,
             }
-          : { precision: precision.id, fits: false, gpuCount: null, reason: s.options.count ? `no allowed layout of ${s.options.count} GPUs` : 'does not fit within the search limit' },
+          : {
+              precision: precision.id,
+              fits: false,
+              gpuCount: null,
+              reason: s.options.count
+                ? `no allowed layout of ${s.options.count} GPUs`
+                : 'does not fit within the search limit',
+            },
       ),
       assumptions: assumptionsOf(s),
       chosen: chosen ? { precision: chosen.precision, gpuCount: chosen.gpuCount } : null,
@@ -300,7 +436,10 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const u = unitOf(f);
   const k = c();
   const o = s.options;
-  print(k.bold(`${s.card.name} on ${s.gpu.name}`) + ` (${bytes(s.gpu.memory_bytes, u)} each${s.gpu.usable_fraction < 1 ? `, ${Math.round(s.gpu.usable_fraction * 100)}% usable by the GPU` : ''})`);
+  print(
+    k.bold(`${s.card.name} on ${s.gpu.name}`) +
+      ` (${bytes(s.gpu.memory_bytes, u)} each${s.gpu.usable_fraction < 1 ? `, ${Math.round(s.gpu.usable_fraction * 100)}% usable by the GPU` : ''})`,
+  );
   print(
     `context ${int(o.context)} tokens x batch ${o.batch}${s.explicitContext ? '' : ' (default; --context to change)'}, KV ${s.kvPrecision}, utilization ${o.utilization}, ` +
       `up to ${o.gpusPerNode} GPUs per TP group` +
@@ -309,7 +448,21 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   print('');
   const offloading = o.offload !== undefined;
   const rows = results.map(({ precision, plan, weightsBytes: w, speed }) => {
-    if (!plan) return [precision.id, bytes(w, u), o.count ? `${o.count}` : '-', o.count ? 'no layout' : 'no fit', '-', '-', '-', '-', '-', '-', '-', ...(offloading ? ['-'] : [])];
+    if (!plan)
+      return [
+        precision.id,
+        bytes(w, u),
+        o.count ? `${o.count}` : '-',
+        o.count ? 'no layout' : 'no fit',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        '-',
+        ...(offloading ? ['-'] : []),
+      ];
     const pg = plan.perGpu;
     const status = plan.fits ? k.green('fits') : k.red(`short ${bytes(plan.shortfallBytes, u)}`);
     return [
@@ -324,12 +477,27 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
       plan.fits ? tokens(plan.maxContext) + (plan.maxContextIsModelLimit ? '*' : '') : '-',
       plan.fits ? `${tokens(plan.maxConcurrency)}  ${status}` : status,
       speed ? speed.tokensPerSecondPerSequence.toFixed(speed.tokensPerSecondPerSequence < 10 ? 1 : 0) : '-',
-      ...(offloading ? [plan.offload ? `${plan.offload.layers} layers, ${bytes(plan.offload.hostBytes, u)}` : '-'] : []),
+      ...(offloading
+        ? [plan.offload ? `${plan.offload.layers} layers, ${bytes(plan.offload.hostBytes, u)}` : '-']
+        : []),
     ];
   });
   print(
     terminalTable({
-      head: ['precision', 'weights (all)', 'GPUs', 'layout', 'weights/GPU', 'KV/GPU', 'overhead/GPU', 'used / budget per GPU', 'max context', `max seqs @${int(o.context)}`, 'decode t/s*', ...(offloading ? ['experts in host memory'] : [])],
+      head: [
+        'precision',
+        'weights (all)',
+        'GPUs',
+        'layout',
+        'weights/GPU',
+        'KV/GPU',
+        'overhead/GPU',
+        'used / budget per GPU',
+        'max context',
+        `max seqs @${int(o.context)}`,
+        'decode t/s*',
+        ...(offloading ? ['experts in host memory'] : []),
+      ],
       rows,
       right: [1, 2, 4, 5, 6, 7, 8, 10],
     }),
@@ -340,7 +508,12 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const g = o.generation ?? CURRENT_GENERATION;
   print(
     `* max context: the model's own maximum. Budget = memory x utilization; overhead = ` +
-      [r ? `activation peak + non-torch memory (NCCL, kernels)${r.cudaGraphs ? ' + CUDA graphs' : ''}` : '', gguf ? `${r ? 'for GGUF rows ' : ''}llama.cpp's compute buffer` : ''].filter(Boolean).join('; ') +
+      [
+        r ? `activation peak + non-torch memory (NCCL, kernels)${r.cudaGraphs ? ' + CUDA graphs' : ''}` : '',
+        gguf ? `${r ? 'for GGUF rows ' : ''}llama.cpp's compute buffer` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') +
       '.',
   );
   if (r) {
@@ -359,22 +532,49 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   }
   for (const p of s.precisions) {
     const l = expertLayoutFor(p, s.gpu, g);
-    if (l) print(`${p.id} experts held in vLLM's ${l.id} kernel layout on ${s.gpu.id}: expert width per GPU rounded up to ${l.ffnMultiple}${l.hiddenMultiple > 1 ? `, hidden width to ${l.hiddenMultiple}` : ''}${l.extraBpw ? `, scales kept twice (+${l.extraBpw} bits per weight)` : ''}.`);
+    if (l)
+      print(
+        `${p.id} experts held in vLLM's ${l.id} kernel layout on ${s.gpu.id}: expert width per GPU rounded up to ${l.ffnMultiple}${l.hiddenMultiple > 1 ? `, hidden width to ${l.hiddenMultiple}` : ''}${l.extraBpw ? `, scales kept twice (+${l.extraBpw} bits per weight)` : ''}.`,
+      );
   }
-  const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map((e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`);
-  if (bands.length) print(`* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`);
+  const bands = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))].map(
+    (e) => `${e} ${Math.round(SPEED_PROFILES[e].band[0] * 100)}%/+${Math.round(SPEED_PROFILES[e].band[1] * 100)}%`,
+  );
+  if (bands.length)
+    print(
+      `* decode t/s: roofline estimate per sequence at batch ${o.batch} ("moe-calc speed" for the assumptions); expected error ${bands.join(', ')}.`,
+    );
   const logs = MEMORY_ERROR_BAND.rows;
-  if (engine) print(`Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}% (${logs.weights.within} of ${logs.weights.of} logs), memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (${logs.kvMemory.within} of ${logs.kvMemory.of}) (README "Calibration").`);
-  if (gguf) print(`Expected error against llama.cpp's load logs: GPU model buffer +-${LLAMA_CPP_ERROR_BAND.model * 100}%, KV buffer +-${LLAMA_CPP_ERROR_BAND.kv * 100}%, compute buffer +-${LLAMA_CPP_ERROR_BAND.compute * 100}% (${LLAMA_CPP_ERROR_BAND.logs} logs; README "How the numbers are computed").`);
-  if (offloading) print(`Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`);
+  if (engine)
+    print(
+      `Expected error against vLLM's own start-up logs: weights per GPU +-${MEMORY_ERROR_BAND.weightsPerGpu * 100}% (${logs.weights.within} of ${logs.weights.of} logs), memory left for KV cache +-${MEMORY_ERROR_BAND.kvMemory * 100}% (${logs.kvMemory.within} of ${logs.kvMemory.of}) (README "Calibration").`,
+    );
+  if (gguf)
+    print(
+      `Expected error against llama.cpp's load logs: GPU model buffer +-${LLAMA_CPP_ERROR_BAND.model * 100}%, KV buffer +-${LLAMA_CPP_ERROR_BAND.kv * 100}%, compute buffer +-${LLAMA_CPP_ERROR_BAND.compute * 100}% (${LLAMA_CPP_ERROR_BAND.logs} logs; README "How the numbers are computed").`,
+    );
+  if (offloading)
+    print(
+      `Expert offload: routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe N), ${bytes(o.offload!.hostBytes, u)} of host memory available; host reads at ${DEFAULT_HOST_BANDWIDTH / 1e9} GB/s (assumed).`,
+    );
   if (chosen) {
     print('');
-    print(k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) + '   (# weights, k KV cache, o overhead, . free)');
+    print(
+      k.bold(`Per-GPU plan at ${chosen.precision}: ${chosen.gpuCount} x ${s.gpu.id}, ${layout(chosen)}`) +
+        '   (# weights, k KV cache, o overhead, . free)',
+    );
     const gpusPerStage = chosen.tensorParallel;
     const lines: string[] = [];
     chosen.stages.forEach((st, si) => {
       const label = (g: number) => `GPU ${String(g).padStart(2)}`;
-      const b = bar([{ value: st.weightsBytes, char: '#' }, { value: st.kvBytes, char: 'k' }, { value: st.overheadBytes, char: 'o' }], st.budgetBytes);
+      const b = bar(
+        [
+          { value: st.weightsBytes, char: '#' },
+          { value: st.kvBytes, char: 'k' },
+          { value: st.overheadBytes, char: 'o' },
+        ],
+        st.budgetBytes,
+      );
       const text = `${b}  ${bytes(st.totalBytes, u)} of ${bytes(st.budgetBytes, u)} (weights ${bytes(st.weightsBytes, u)}, KV ${bytes(st.kvBytes, u)}, overhead ${bytes(st.overheadBytes, u)}, free ${bytes(st.freeBytes, u)})`;
       const first = si * gpusPerStage;
       if (chosen.gpuCount <= 16) for (let g = 0; g < gpusPerStage; g++) lines.push(`${label(first + g)} ${text}`);
@@ -382,16 +582,28 @@ export async function fitCommand(model: string, f: FitFlags): Promise<number> {
     });
     for (const l of lines) print(chosen.fits ? l : k.red(l));
     if (chosen.offload) {
-      print(`host  routed experts of MoE layers 1-${chosen.offload.layers}: ${bytes(chosen.offload.hostBytes, u)} of ${bytes(chosen.offload.hostCapacityBytes, u)} host memory (llama.cpp: --n-cpu-moe ${chosen.offload.layers})`);
+      print(
+        `host  routed experts of MoE layers 1-${chosen.offload.layers}: ${bytes(chosen.offload.hostBytes, u)} of ${bytes(chosen.offload.hostCapacityBytes, u)} host memory (llama.cpp: --n-cpu-moe ${chosen.offload.layers})`,
+      );
     }
   }
   print('');
   const fitting = results.filter((r) => r.plan?.fits).map((r) => `${r.precision.id}: ${r.plan!.gpuCount}`);
   if (o.count) {
     const ok = results.filter((r) => r.plan?.fits).map((r) => r.precision.id);
-    print(ok.length ? k.green(`Fits on ${o.count} x ${s.gpu.id} at ${ok.join(', ')}.`) : k.red(`Does not fit on ${o.count} x ${s.gpu.id} at ${results.map((r) => r.precision.id).join(', ')}: short ${bytes(Math.min(...results.map((r) => r.plan?.shortfallBytes ?? Infinity)), u)} per GPU at best.`));
+    print(
+      ok.length
+        ? k.green(`Fits on ${o.count} x ${s.gpu.id} at ${ok.join(', ')}.`)
+        : k.red(
+            `Does not fit on ${o.count} x ${s.gpu.id} at ${results.map((r) => r.precision.id).join(', ')}: short ${bytes(Math.min(...results.map((r) => r.plan?.shortfallBytes ?? Infinity)), u)} per GPU at best.`,
+          ),
+    );
   } else {
-    print(fitting.length ? `Fewest GPUs per precision: ${fitting.join(', ')}.` : k.red('No plan fits within the search limit.'));
+    print(
+      fitting.length
+        ? `Fewest GPUs per precision: ${fitting.join(', ')}.`
+        : k.red('No plan fits within the search limit.'),
+    );
   }
   for (const w of warnings) print(k.yellow(`warning: ${w}`));
   if (s.engine) {

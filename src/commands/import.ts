@@ -7,7 +7,10 @@ import { UserError } from '../errors.js';
 import { int } from '../render/format.js';
 import { SCHEMA_VERSION, print, printJson, type GlobalOptions } from './common.js';
 
-export async function importCommand(config: string, o: GlobalOptions & { output?: string; force?: boolean }): Promise<number> {
+export async function importCommand(
+  config: string,
+  o: GlobalOptions & { output?: string; force?: boolean },
+): Promise<number> {
   let path = config;
   if (existsSync(config) && statSync(config).isDirectory()) {
     path = join(config, 'config.json');
@@ -24,7 +27,8 @@ export async function importCommand(config: string, o: GlobalOptions & { output?
   ].join('\n');
   const yaml = `${header}\n${stringify(r.card, { lineWidth: 0 })}`;
   if (o.output) {
-    if (existsSync(o.output) && !o.force) throw new UserError(`--output: ${o.output} exists (use --force to overwrite)`);
+    if (existsSync(o.output) && !o.force)
+      throw new UserError(`--output: ${o.output} exists (use --force to overwrite)`);
     try {
       writeFileSync(o.output, yaml);
     } catch (e) {
@@ -32,7 +36,14 @@ export async function importCommand(config: string, o: GlobalOptions & { output?
     }
   }
   if (o.json) {
-    printJson({ schemaVersion: SCHEMA_VERSION, source: path, output: o.output ?? null, card: r.card, params: { total: d.total, active: d.active, mtp: d.mtp }, crossCheck: r.crossCheck ?? null });
+    printJson({
+      schemaVersion: SCHEMA_VERSION,
+      source: path,
+      output: o.output ?? null,
+      card: r.card,
+      params: { total: d.total, active: d.active, mtp: d.mtp },
+      crossCheck: r.crossCheck ?? null,
+    });
   } else if (o.output) {
     print(`wrote ${o.output}: ${r.card.id}, total ${int(d.total)} parameters, active ${int(d.active)}`);
     if (r.crossCheck) print(r.crossCheck.note);

@@ -8,7 +8,7 @@ import { checkOutputFlags, SCHEMA_VERSION, printJson, print, registryOptions, ty
 export async function listCommand(o: GlobalOptions & { markdown?: boolean }): Promise<number> {
   const cards = await allCards(registryOptions(o));
   const rows = cards.map(({ card, file, origin }) => {
-  checkOutputFlags(o);
+    checkOutputFlags(o);
     const d = deriveParams(card);
     const a = card.architecture;
     return { card, file, origin, d, experts: a.moe ? `${a.moe.experts} / ${a.moe.top_k}` : 'dense' };
@@ -33,10 +33,21 @@ export async function listCommand(o: GlobalOptions & { markdown?: boolean }): Pr
   }
   const table = {
     head: ['id', 'name', 'total', 'active', 'experts / top-k', 'context', 'native precision'],
-    rows: rows.map(({ card, d, experts }) => [card.id, card.name, params(d.total), params(d.active), experts, tokens(card.architecture.max_context), card.architecture.native_precision]),
+    rows: rows.map(({ card, d, experts }) => [
+      card.id,
+      card.name,
+      params(d.total),
+      params(d.active),
+      experts,
+      tokens(card.architecture.max_context),
+      card.architecture.native_precision,
+    ]),
     right: [2, 3, 5],
   };
   print(o.markdown ? markdownTable(table) : terminalTable(table));
-  if (!o.markdown) print('Parameters in billions (B = 10^9) / trillions (T); active = all but routed experts + top-k experts per MoE layer. "moe-calc show <id>" for the breakdown.');
+  if (!o.markdown)
+    print(
+      'Parameters in billions (B = 10^9) / trillions (T); active = all but routed experts + top-k experts per MoE layer. "moe-calc show <id>" for the breakdown.',
+    );
   return 0;
 }

@@ -34,7 +34,16 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
   if (o.json) {
     printJson({
       schemaVersion: SCHEMA_VERSION,
-      model: { id: card.id, name: card.name, organisation: card.organisation, released: card.released ?? null, licence: card.licence ?? null, hfRepo: card.hf_repo ?? null, file, origin },
+      model: {
+        id: card.id,
+        name: card.name,
+        organisation: card.organisation,
+        released: card.released ?? null,
+        licence: card.licence ?? null,
+        hfRepo: card.hf_repo ?? null,
+        file,
+        origin,
+      },
       crossCheck: crossCheck ?? null,
       params: {
         total: d.total,
@@ -52,7 +61,14 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
       },
       layers: d.layers,
       weights: { nativePrecision: native.id, nativeBytes: wNative.total, bf16Bytes: wBf16.total },
-      kvCache: { dtype: 'bf16', bytesPerToken: kv.full + kv.sliding, fullAttentionBytesPerToken: kv.full, slidingBytesPerToken: kv.sliding, window: a.sliding_window?.window ?? null, stateBytesPerSequence: kv.statePerSequence },
+      kvCache: {
+        dtype: 'bf16',
+        bytesPerToken: kv.full + kv.sliding,
+        fullAttentionBytesPerToken: kv.full,
+        slidingBytesPerToken: kv.sliding,
+        window: a.sliding_window?.window ?? null,
+        stateBytesPerSequence: kv.statePerSequence,
+      },
       architecture: a,
       extraComponents: card.extra_components,
       sources: card.sources,
@@ -62,30 +78,54 @@ export async function showCommand(model: string, o: GlobalOptions): Promise<numb
   }
   const u = unitOf(o);
   const k = c();
-  print(k.bold(`${card.name}`) + `  (${[card.id, card.organisation, card.released, card.licence].filter(Boolean).join(', ')})`);
+  print(
+    k.bold(`${card.name}`) +
+      `  (${[card.id, card.organisation, card.released, card.licence].filter(Boolean).join(', ')})`,
+  );
   print(`card: ${file}${card.hf_repo ? `   checkpoint: ${card.hf_repo}` : ''}`);
   print('');
-  const rows = COMPONENTS.filter((comp) => d.breakdown[comp] > 0).map((comp) => [LABELS[comp], int(d.breakdown[comp]), pct(d.breakdown[comp] / d.total), explain[comp]]);
+  const rows = COMPONENTS.filter((comp) => d.breakdown[comp] > 0).map((comp) => [
+    LABELS[comp],
+    int(d.breakdown[comp]),
+    pct(d.breakdown[comp] / d.total),
+    explain[comp],
+  ]);
   rows.push([k.bold('total'), k.bold(int(d.total)), '100.0%', 'sum of the rows above']);
   print(terminalTable({ head: ['component', 'parameters', 'share', 'how it is formed'], rows, right: [1, 2] }));
   const moe = a.moe;
   print('');
   print(`total parameters   ${int(d.total)} (${params(d.total)})`);
   if (moe) {
-    print(`active per token   ${int(d.active)} (${params(d.active)}) = total - routed experts + ${moe.top_k} of ${moe.experts} experts in each of ${d.layers.moe} MoE layers`);
-    print(`  without the input embedding: ${int(d.activeNonEmbedding)} (${params(d.activeNonEmbedding)}), the definition DeepSeek, Moonshot and OpenAI use`);
-    print(`one routed expert  ${int(d.perExpertLayer)} per layer, ${int(d.perExpert)} (${params(d.perExpert)}) across all ${d.layers.moe} MoE layers`);
+    print(
+      `active per token   ${int(d.active)} (${params(d.active)}) = total - routed experts + ${moe.top_k} of ${moe.experts} experts in each of ${d.layers.moe} MoE layers`,
+    );
+    print(
+      `  without the input embedding: ${int(d.activeNonEmbedding)} (${params(d.activeNonEmbedding)}), the definition DeepSeek, Moonshot and OpenAI use`,
+    );
+    print(
+      `one routed expert  ${int(d.perExpertLayer)} per layer, ${int(d.perExpert)} (${params(d.perExpert)}) across all ${d.layers.moe} MoE layers`,
+    );
   } else {
     print(`active per token   ${int(d.active)} (dense: every parameter)`);
   }
-  if (d.mtp > 0) print(`MTP layers         ${int(d.mtp)} (${params(d.mtp)}) shipped in the checkpoint beside the decoder, not in the total`);
-  for (const e of card.extra_components) print(`${e.name}: ${int(e.params)} (${params(e.params)}), not in the total; checkpoint total ${int(d.total + d.mtp + d.extra)}  [${e.source}]`);
+  if (d.mtp > 0)
+    print(
+      `MTP layers         ${int(d.mtp)} (${params(d.mtp)}) shipped in the checkpoint beside the decoder, not in the total`,
+    );
+  for (const e of card.extra_components)
+    print(
+      `${e.name}: ${int(e.params)} (${params(e.params)}), not in the total; checkpoint total ${int(d.total + d.mtp + d.extra)}  [${e.source}]`,
+    );
   print('');
-  print(`weights at ${native.id} (native): ${bytes(wNative.total, u)}  (${wNative.bpw.toFixed(3)} bits/param)   at bf16: ${bytes(wBf16.total, u)}`);
+  print(
+    `weights at ${native.id} (native): ${bytes(wNative.total, u)}  (${wNative.bpw.toFixed(3)} bits/param)   at bf16: ${bytes(wBf16.total, u)}`,
+  );
   const kvLine = a.sliding_window
     ? `${smallBytes(kv.full, u)} per token on full-attention layers + ${smallBytes(kv.sliding, u)} per token on ${d.layers.sliding} sliding layers (up to ${int(a.sliding_window.window)} tokens)`
     : `${smallBytes(kv.full, u)} per token (${int(kv.full)} bytes)`;
-  print(`KV cache at bf16:  ${kvLine}${kv.statePerSequence ? ` + ${smallBytes(kv.statePerSequence, u)} Mamba state per sequence` : ''}`);
+  print(
+    `KV cache at bf16:  ${kvLine}${kv.statePerSequence ? ` + ${smallBytes(kv.statePerSequence, u)} Mamba state per sequence` : ''}`,
+  );
   print(`max context: ${int(a.max_context)} tokens`);
   if (crossCheck) print(`checkpoint: ${crossCheck}`);
   print('');

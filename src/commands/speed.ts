@@ -26,7 +26,9 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
   const d = deriveParams(s.card);
   const plan = fitPlan(s.card, d, s.gpu, { ...s.options, precision });
   if (!plan || !plan.fits) {
-    throw new UserError(`${s.card.id} at ${precision.id} does not fit ${s.options.count ? `${s.options.count} x ` : ''}${s.gpu.id}${s.options.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`);
+    throw new UserError(
+      `${s.card.id} at ${precision.id} does not fit ${s.options.count ? `${s.options.count} x ` : ''}${s.gpu.id}${s.options.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`,
+    );
   }
   const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
   const prof = SPEED_PROFILES[engine];
@@ -52,7 +54,13 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
       schemaVersion: SCHEMA_VERSION,
       model: { id: s.card.id, name: s.card.name },
       gpu: { id: s.gpu.id, bandwidthGBps: s.gpu.bandwidth_gbps },
-      plan: { precision: precision.id, gpuCount: plan.gpuCount, tensorParallel: plan.tensorParallel, pipelineParallel: plan.pipelineParallel, offload: plan.offload ?? null },
+      plan: {
+        precision: precision.id,
+        gpuCount: plan.gpuCount,
+        tensorParallel: plan.tensorParallel,
+        pipelineParallel: plan.pipelineParallel,
+        offload: plan.offload ?? null,
+      },
       decode: { ...e, errorBand: band },
       assumptions: { engine, ...opts, precision: precision.id, calibratedOn: prof.rows },
     });
@@ -60,23 +68,45 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
   }
   const u = unitOf(f);
   const k = c();
-  const range = (x: number) => `${(x * (1 + band[0])).toFixed(x < 10 ? 1 : 0)}-${(x * (1 + band[1])).toFixed(x < 10 ? 1 : 0)}`;
-  print(k.bold(`${s.card.name} at ${precision.id} on ${plan.gpuCount} x ${s.gpu.name}`) + ` (TP${plan.tensorParallel}${plan.pipelineParallel > 1 ? ` x PP${plan.pipelineParallel}` : ''})`);
+  const range = (x: number) =>
+    `${(x * (1 + band[0])).toFixed(x < 10 ? 1 : 0)}-${(x * (1 + band[1])).toFixed(x < 10 ? 1 : 0)}`;
+  print(
+    k.bold(`${s.card.name} at ${precision.id} on ${plan.gpuCount} x ${s.gpu.name}`) +
+      ` (TP${plan.tensorParallel}${plan.pipelineParallel > 1 ? ` x PP${plan.pipelineParallel}` : ''})`,
+  );
   print(`batch ${opts.batch}, context ${int(opts.context)} tokens, engine profile ${engine}`);
   print('');
-  print(`decode: ${e.tokensPerSecondPerSequence.toFixed(1)} tokens/s per sequence (expected ${range(e.tokensPerSecondPerSequence)}), ${e.tokensPerSecondTotal.toFixed(1)} tokens/s in total; ${e.bound}-bound`);
-  print(`time to first token for a ${int(opts.promptTokens)}-token prompt: ${(e.prefillSeconds * 1000).toFixed(0)} ms (${Math.round(e.prefillTokensPerSecond)} prompt tokens/s)`);
+  print(
+    `decode: ${e.tokensPerSecondPerSequence.toFixed(1)} tokens/s per sequence (expected ${range(e.tokensPerSecondPerSequence)}), ${e.tokensPerSecondTotal.toFixed(1)} tokens/s in total; ${e.bound}-bound`,
+  );
+  print(
+    `time to first token for a ${int(opts.promptTokens)}-token prompt: ${(e.prefillSeconds * 1000).toFixed(0)} ms (${Math.round(e.prefillTokensPerSecond)} prompt tokens/s)`,
+  );
   print('');
   print('per decode step:');
-  const gpuMs = (e.gpuBytesPerStep / (s.gpu.bandwidth_gbps * 1e9 * plan.tensorParallel * opts.bandwidthEfficiency)) * 1000;
-  print(`  GPU reads   ${bytes(e.gpuBytesPerStep, u)} (weights touched + KV ${bytes(e.kvBytesPerStep, u)}) at ${s.gpu.bandwidth_gbps} GB/s x ${plan.tensorParallel} GPUs x ${opts.bandwidthEfficiency} efficiency = ${gpuMs.toFixed(2)} ms`);
+  const gpuMs =
+    (e.gpuBytesPerStep / (s.gpu.bandwidth_gbps * 1e9 * plan.tensorParallel * opts.bandwidthEfficiency)) * 1000;
+  print(
+    `  GPU reads   ${bytes(e.gpuBytesPerStep, u)} (weights touched + KV ${bytes(e.kvBytesPerStep, u)}) at ${s.gpu.bandwidth_gbps} GB/s x ${plan.tensorParallel} GPUs x ${opts.bandwidthEfficiency} efficiency = ${gpuMs.toFixed(2)} ms`,
+  );
   if (e.hostBytesPerStep > 0) {
     const hostMs = (e.hostBytesPerStep / (opts.hostBandwidth * opts.bandwidthEfficiency)) * 1000;
-    print(`  host reads  ${bytes(e.hostBytesPerStep, u)} of experts in ${plan.offload!.layers} offloaded layers at ${opts.hostBandwidth / 1e9} GB/s (assumed; --host-bandwidth) = ${hostMs.toFixed(2)} ms`);
+    print(
+      `  host reads  ${bytes(e.hostBytesPerStep, u)} of experts in ${plan.offload!.layers} offloaded layers at ${opts.hostBandwidth / 1e9} GB/s (assumed; --host-bandwidth) = ${hostMs.toFixed(2)} ms`,
+    );
   }
-  if (a.moe) print(`  experts     ${e.expertsTouched.toFixed(2)} of ${a.moe.experts} distinct routed experts per MoE layer for batch ${opts.batch} (E x (1 - (1 - k/E)^B), uniform routing)`);
-  print(`  compute     ${(e.flopsPerStep / 1e9).toFixed(1)} GFLOP at ${opts.computeEfficiency} of peak = ${(e.computeSeconds * 1000).toFixed(2)} ms`);
-  print(`  fixed       ${int(a.num_layers)} layers x ${(opts.layerLatency * 1e6).toFixed(0)} us${plan.tensorParallel > 1 ? ` + TP ${(opts.tpLatency * 1e6).toFixed(0)} us` : ''} = ${(e.fixedSeconds * 1000).toFixed(2)} ms (kernel launches, synchronisation)`);
-  print(`Efficiencies and latencies: the ${engine} profile fitted to ${prof.rows} published measurements (README "Speed estimates"); override with --bw-efficiency, --compute-efficiency, --layer-latency-us.`);
+  if (a.moe)
+    print(
+      `  experts     ${e.expertsTouched.toFixed(2)} of ${a.moe.experts} distinct routed experts per MoE layer for batch ${opts.batch} (E x (1 - (1 - k/E)^B), uniform routing)`,
+    );
+  print(
+    `  compute     ${(e.flopsPerStep / 1e9).toFixed(1)} GFLOP at ${opts.computeEfficiency} of peak = ${(e.computeSeconds * 1000).toFixed(2)} ms`,
+  );
+  print(
+    `  fixed       ${int(a.num_layers)} layers x ${(opts.layerLatency * 1e6).toFixed(0)} us${plan.tensorParallel > 1 ? ` + TP ${(opts.tpLatency * 1e6).toFixed(0)} us` : ''} = ${(e.fixedSeconds * 1000).toFixed(2)} ms (kernel launches, synchronisation)`,
+  );
+  print(
+    `Efficiencies and latencies: the ${engine} profile fitted to ${prof.rows} published measurements (README "Speed estimates"); override with --bw-efficiency, --compute-efficiency, --layer-latency-us.`,
+  );
   return 0;
 }

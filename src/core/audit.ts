@@ -35,7 +35,11 @@ export interface ClaimResult {
   plans?: { precision: string; fits: boolean; freeBytes: number; maxContext: number; layout: string }[];
 }
 
-export function judge(value: number, derived: number, rounding: number | undefined): { verdict: Verdict; gap: string; truncated?: boolean } {
+export function judge(
+  value: number,
+  derived: number,
+  rounding: number | undefined,
+): { verdict: Verdict; gap: string; truncated?: boolean } {
   const rel = derived === 0 ? Infinity : (value - derived) / derived;
   const gap = `${Math.abs(rel * 100).toFixed(1)}% ${rel < 0 ? 'below' : 'above'} the derived value`;
   if (rounding === 0) {
@@ -72,21 +76,37 @@ function paramCandidates(card: Card, d: ParamDerivation, kind: Claim['kind']): C
   switch (kind) {
     case 'total_params': {
       const c: Candidate[] = [{ value: d.total, definition: `total = ${breakdownText(d)}` }];
-      if (d.extra > 0) c.push({ value: d.total + d.extra, definition: `total with ${card.extra_components.map((e) => e.name).join(', ')} (${fmtB(d.extra)})` });
-      if (d.mtp > 0) c.push({ value: d.total + d.mtp + d.extra, definition: `checkpoint total with the MTP layers (${fmtB(d.mtp)})` });
+      if (d.extra > 0)
+        c.push({
+          value: d.total + d.extra,
+          definition: `total with ${card.extra_components.map((e) => e.name).join(', ')} (${fmtB(d.extra)})`,
+        });
+      if (d.mtp > 0)
+        c.push({
+          value: d.total + d.mtp + d.extra,
+          definition: `checkpoint total with the MTP layers (${fmtB(d.mtp)})`,
+        });
       return c;
     }
     case 'active_params': {
       const m = a.moe;
-      const how = m ? `total - routed experts ${fmtB(d.breakdown.routedExperts)} + ${m.top_k}/${m.experts} of them` : 'dense: every parameter';
+      const how = m
+        ? `total - routed experts ${fmtB(d.breakdown.routedExperts)} + ${m.top_k}/${m.experts} of them`
+        : 'dense: every parameter';
       return [
         { value: d.active, definition: `active = ${how}` },
-        { value: d.activeNonEmbedding, definition: `active without the input embedding (${fmtB(d.breakdown.embeddings)})` },
+        {
+          value: d.activeNonEmbedding,
+          definition: `active without the input embedding (${fmtB(d.breakdown.embeddings)})`,
+        },
       ];
     }
     case 'per_expert_params':
       return [
-        { value: d.perExpert, definition: `one expert across ${d.layers.moe} MoE layers = routed experts ${fmtB(d.breakdown.routedExperts)} / ${a.moe?.experts ?? 1}` },
+        {
+          value: d.perExpert,
+          definition: `one expert across ${d.layers.moe} MoE layers = routed experts ${fmtB(d.breakdown.routedExperts)} / ${a.moe?.experts ?? 1}`,
+        },
         { value: d.perExpertLayer, definition: 'one expert in one layer' },
       ];
     default:
@@ -98,25 +118,64 @@ function checkCandidates(claim: Claim, cands: Candidate[]): ClaimResult {
   const first = cands[0]!;
   const r0 = judge(claim.value, first.value, claim.rounding);
   if (r0.verdict === 'holds') {
-    const reason = r0.truncated ? `the quote truncates the derived value (it would round to ${roundTo(first.value, claim.rounding!)})` : 'within the rounding of the quote';
-    return { claim, verdict: 'holds', derived: first.value, ratio: claim.value / first.value, reason, derivation: first.definition };
+    const reason = r0.truncated
+      ? `the quote truncates the derived value (it would round to ${roundTo(first.value, claim.rounding!)})`
+      : 'within the rounding of the quote';
+    return {
+      claim,
+      verdict: 'holds',
+      derived: first.value,
+      ratio: claim.value / first.value,
+      reason,
+      derivation: first.definition,
+    };
   }
   for (const alt of cands.slice(1)) {
     const r = judge(claim.value, alt.value, claim.rounding);
-    if (r.verdict === 'holds') return { claim, verdict: 'holds', derived: alt.value, ratio: claim.value / alt.value, reason: `holds as ${alt.definition}`, derivation: `${alt.definition}; ${first.definition}` };
+    if (r.verdict === 'holds')
+      return {
+        claim,
+        verdict: 'holds',
+        derived: alt.value,
+        ratio: claim.value / alt.value,
+        reason: `holds as ${alt.definition}`,
+        derivation: `${alt.definition}; ${first.definition}`,
+      };
   }
   const ratio = claim.value / first.value;
   const reason =
     r0.verdict === 'close'
       ? r0.gap
       : `${ratio >= 1 ? `${ratio.toFixed(2)}x` : `${(ratio * 100).toFixed(1)}% of`} the derived value${claim.note ? `; ${claim.note}` : ''}`;
-  return { claim, verdict: r0.verdict, derived: first.value, ratio, reason: r0.verdict === 'close' && claim.note ? `${reason}; ${claim.note}` : reason, derivation: first.definition };
+  return {
+    claim,
+    verdict: r0.verdict,
+    derived: first.value,
+    ratio,
+    reason: r0.verdict === 'close' && claim.note ? `${reason}; ${claim.note}` : reason,
+    derivation: first.definition,
+  };
 }
 
 function exactField(claim: Claim, derived: number | undefined, what: string): ClaimResult {
-  if (derived === undefined) return { claim, verdict: 'not checkable', derived: null, ratio: null, reason: `the card has no ${what}`, derivation: '' };
+  if (derived === undefined)
+    return {
+      claim,
+      verdict: 'not checkable',
+      derived: null,
+      ratio: null,
+      reason: `the card has no ${what}`,
+      derivation: '',
+    };
   const { verdict, gap } = judge(claim.value, derived, claim.rounding ?? 0);
-  return { claim, verdict, derived, ratio: claim.value / derived, reason: verdict === 'holds' ? 'matches the card' : gap, derivation: `${what} from the published config` };
+  return {
+    claim,
+    verdict,
+    derived,
+    ratio: claim.value / derived,
+    reason: verdict === 'holds' ? 'matches the card' : gap,
+    derivation: `${what} from the published config`,
+  };
 }
 
 export interface AuditContext {
@@ -149,21 +208,43 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
   const g = claim.gpus!;
   const gpu = nominalGpu(g.min_memory_gb);
   const context = Math.min(ctx.context ?? 8192, card.architecture.max_context);
-  const ids = [...new Set([card.architecture.native_precision, ...GPU_CLAIM_PRECISIONS].map((p) => getPrecision(p).id))];
+  const ids = [
+    ...new Set([card.architecture.native_precision, ...GPU_CLAIM_PRECISIONS].map((p) => getPrecision(p).id)),
+  ];
   const plans: NonNullable<ClaimResult['plans']> = [];
   for (const id of ids) {
     const precision = getPrecision(id);
-    const p: Plan | undefined = planForCount(card, d, gpu, { precision, kvBytes: ctx.kvBytes ?? 2, context, batch: 1, utilization: DEFAULT_UTILIZATION, gpusPerNode: 8 }, g.count);
-    if (p) plans.push({ precision: id, fits: p.fits, freeBytes: p.perGpu.freeBytes, maxContext: p.maxContext, layout: `TP${p.tensorParallel}${p.pipelineParallel > 1 ? ` x PP${p.pipelineParallel}` : ''}` });
+    const p: Plan | undefined = planForCount(
+      card,
+      d,
+      gpu,
+      { precision, kvBytes: ctx.kvBytes ?? 2, context, batch: 1, utilization: DEFAULT_UTILIZATION, gpusPerNode: 8 },
+      g.count,
+    );
+    if (p)
+      plans.push({
+        precision: id,
+        fits: p.fits,
+        freeBytes: p.perGpu.freeBytes,
+        maxContext: p.maxContext,
+        layout: `TP${p.tensorParallel}${p.pipelineParallel > 1 ? ` x PP${p.pipelineParallel}` : ''}`,
+      });
   }
   const ok = plans.filter((p) => p.fits);
   const cluster = `${g.count} x ${g.min_memory_gb} GB`;
   let reason: string;
   if (ok.length) {
     const best = ok[0]!;
-    reason = `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ${groupDigits(best.maxContext)} tokens of context); not at ${plans.filter((p) => !p.fits).map((p) => p.precision).join(', ') || '-'}`;
+    reason = `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ${groupDigits(best.maxContext)} tokens of context); not at ${
+      plans
+        .filter((p) => !p.fits)
+        .map((p) => p.precision)
+        .join(', ') || '-'
+    }`;
   } else reason = `does not fit ${cluster} at ${plans.map((p) => p.precision).join(', ')}`;
-  const quotedTotal = card.claims.find((c) => c.kind === 'total_params' && judge(c.value, d.total, c.rounding).verdict === 'does not hold');
+  const quotedTotal = card.claims.find(
+    (c) => c.kind === 'total_params' && judge(c.value, d.total, c.rounding).verdict === 'does not hold',
+  );
   if (quotedTotal) {
     const fp8Bytes = quotedTotal.value;
     const clusterBytes = g.count * g.min_memory_gb * 2 ** 30;
@@ -194,11 +275,24 @@ function bytesClaim(card: Card, d: ParamDerivation, claim: Claim): ClaimResult {
   if (r.verdict !== 'holds' && claim.unit === 'GB') {
     const asGib = w.total / 2 ** 30;
     if (judge(claim.value, asGib, claim.rounding).verdict === 'holds') {
-      return { claim, verdict: 'holds', derived: asGib, ratio: claim.value / asGib, reason: `holds if "GB" means GiB (${asGib.toFixed(1)} GiB); in decimal units the weights are ${(w.total / 1e9).toFixed(1)} GB`, derivation };
+      return {
+        claim,
+        verdict: 'holds',
+        derived: asGib,
+        ratio: claim.value / asGib,
+        reason: `holds if "GB" means GiB (${asGib.toFixed(1)} GiB); in decimal units the weights are ${(w.total / 1e9).toFixed(1)} GB`,
+        derivation,
+      };
     }
   }
-  const what = claim.kind === 'weight_bytes' ? 'weights only: KV cache and runtime overhead come on top' : 'tensor bytes; file headers and tokenizer add a little';
-  const reason = r.verdict === 'holds' ? `within the rounding of the quote (${what})` : `${r.gap}${claim.note ? `; ${claim.note}` : ''}`;
+  const what =
+    claim.kind === 'weight_bytes'
+      ? 'weights only: KV cache and runtime overhead come on top'
+      : 'tensor bytes; file headers and tokenizer add a little';
+  const reason =
+    r.verdict === 'holds'
+      ? `within the rounding of the quote (${what})`
+      : `${r.gap}${claim.note ? `; ${claim.note}` : ''}`;
   return { claim, verdict: r.verdict, derived, ratio: claim.value / derived, reason, derivation };
 }
 
@@ -218,7 +312,11 @@ export function auditClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: Au
     case 'vocab':
       return exactField(claim, a.vocab_size, 'vocabulary size');
     case 'context':
-      if (claim.unit !== 'tokens') return notCheckable(claim, `context in ${claim.unit} depends on the text; the model's context is ${groupDigits(a.max_context)} tokens${claim.note ? `; ${claim.note}` : ''}`);
+      if (claim.unit !== 'tokens')
+        return notCheckable(
+          claim,
+          `context in ${claim.unit} depends on the text; the model's context is ${groupDigits(a.max_context)} tokens${claim.note ? `; ${claim.note}` : ''}`,
+        );
       return exactField(claim, a.max_context, 'maximum context (tokens)');
     case 'weight_bytes':
     case 'file_size':

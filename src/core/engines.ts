@@ -38,7 +38,9 @@ function onlineQuant(engine: Engine, precision: string, native: string): { flag?
   if (precision === native) return {};
   if (precision === 'fp8' || (precision === 'fp8-block' && native !== 'fp8-block')) return { flag: 'fp8' };
   if (engine === 'llama.cpp') return {};
-  return { note: `${precision} weights need a checkpoint already quantised to ${precision} (AWQ/GPTQ/NVFP4 repos); point the command at it` };
+  return {
+    note: `${precision} weights need a checkpoint already quantised to ${precision} (AWQ/GPTQ/NVFP4 repos); point the command at it`,
+  };
 }
 
 export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
@@ -73,7 +75,9 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     return { engine, argv, notes };
   }
   const quant = x.precision.toUpperCase();
-  notes.push(`llama.cpp runs GGUF files: use a ${quant} GGUF of ${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`);
+  notes.push(
+    `llama.cpp runs GGUF files: use a ${quant} GGUF of ${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`,
+  );
   const argv = ['llama-server', '-m', `${card.id}-${quant}.gguf`, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');
   if (x.kvPrecision === 'fp8') notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');

@@ -14,7 +14,21 @@ import type { Architecture, Card, Gpu } from '../cards/schema.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
-import { forwardActivationBytes, samplerActivationBytes, llamaCppComputeBytes, llamaCppOpOffloadBytes, llamaCppSwaCells, LLAMA_CPP_UBATCH, CURRENT_GENERATION, DEFAULT_CUDA_GRAPH_BYTES, defaultBatchTokens, defaultMaxNumSeqs, defaultNonTorchBytes, type EngineGeneration, type SamplerKind } from './overhead.js';
+import {
+  forwardActivationBytes,
+  samplerActivationBytes,
+  llamaCppComputeBytes,
+  llamaCppOpOffloadBytes,
+  llamaCppSwaCells,
+  LLAMA_CPP_UBATCH,
+  CURRENT_GENERATION,
+  DEFAULT_CUDA_GRAPH_BYTES,
+  defaultBatchTokens,
+  defaultMaxNumSeqs,
+  defaultNonTorchBytes,
+  type EngineGeneration,
+  type SamplerKind,
+} from './overhead.js';
 
 /** vLLM's default KV block: 16 tokens (CacheConfig.block_size). */
 const KV_BLOCK_TOKENS = 16;
@@ -121,7 +135,13 @@ const cache = new WeakMap<ParamDerivation, Map<string, LayerBytes>>();
 /** Bytes per layer under a precision, split into TP-sharded and replicated parts (cached). With an
  *  expert layout (how the engine's kernel holds quantised experts on the GPU) the routed experts are
  *  padded as one rank of a TP group of `tp` holds them; without one, the bytes are the file's. */
-export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision, tp = 1, layout?: ExpertLayout): LayerBytes {
+export function layerBytes(
+  d: ParamDerivation,
+  a: Architecture,
+  p: Precision,
+  tp = 1,
+  layout?: ExpertLayout,
+): LayerBytes {
   const nLayers = a.num_layers;
   const nExperts = a.moe?.experts ?? 0;
   const expertFfn = a.moe?.expert_ffn ?? 0;
@@ -130,24 +150,47 @@ export function layerBytes(d: ParamDerivation, a: Architecture, p: Precision, tp
   const key = layout ? `${p.id}|${layout.id}|${tp}` : p.id;
   const hit = m.get(key);
   if (hit) return hit;
-  const lb: LayerBytes = { sharded: new Array(nLayers).fill(0), replicated: new Array(nLayers).fill(0), shardedPrefix: [0], replicatedPrefix: [0], routed: new Array(nLayers).fill(0), routedPrefix: [0], embed: 0, head: 0, largestExpertTensor: 0 };
+  const lb: LayerBytes = {
+    sharded: new Array(nLayers).fill(0),
+    replicated: new Array(nLayers).fill(0),
+    shardedPrefix: [0],
+    replicatedPrefix: [0],
+    routed: new Array(nLayers).fill(0),
+    routedPrefix: [0],
+    embed: 0,
+    head: 0,
+    largestExpertTensor: 0,
+  };
   // an engine recipe's format depends only on the tensor's role (and whether it is a matrix): look
   // each up once; GGUF mixes also depend on the layer, so they are asked per tensor
   const roundUp = (x: number, k: number) => Math.ceil(x / k) * k;
-  const pad = layout && expertFfn > 0 ? ((roundUp(expertFfn / tp, layout.ffnMultiple) * tp) / expertFfn) * (roundUp(a.hidden_size, layout.hiddenMultiple) / a.hidden_size) : 1;
+  const pad =
+    layout && expertFfn > 0
+      ? ((roundUp(expertFfn / tp, layout.ffnMultiple) * tp) / expertFfn) *
+        (roundUp(a.hidden_size, layout.hiddenMultiple) / a.hidden_size)
+      : 1;
   // GGUF mixes depend on the layer only through a few thresholds (llama-quant.cpp), which key the cache
   const byRole = new Map<string, number[]>();
   for (const t of d.tensors) {
     const i = t.layer;
     const slot = p.gguf
-      ? (t.matrix ? 1 : 0) | (i < 0 ? 2 : 0) | (i >= 0 && useMoreBits(i, nLayers) ? 4 : 0) | (i >= 0 && i < 2 ? 8 : 0) | (i >= 0 && i < nLayers / 16 ? 16 : 0) | (i >= 0 && i < nLayers / 8 ? 32 : 0)
-      : t.matrix ? 1 : 0;
+      ? (t.matrix ? 1 : 0) |
+        (i < 0 ? 2 : 0) |
+        (i >= 0 && useMoreBits(i, nLayers) ? 4 : 0) |
+        (i >= 0 && i < 2 ? 8 : 0) |
+        (i >= 0 && i < nLayers / 16 ? 16 : 0) |
+        (i >= 0 && i < nLayers / 8 ? 32 : 0)
+      : t.matrix
+        ? 1
+        : 0;
     let slots = byRole.get(t.role);
     if (!slots) byRole.set(t.role, (slots = []));
     let bpw = slots[slot];
     if (bpw === undefined) slots[slot] = bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
     const expert = layout !== undefined && t.component === 'routedExperts';
-    const b = expert ? (t.matrix ? t.params * pad * (bpw + layout.extraBpw) : t.params * layout.biasBits) / 8 : (t.params * bpw) / 8;
+    const b = expert
+      ? (t.matrix ? t.params * pad * (bpw + layout.extraBpw) : t.params * layout.biasBits) / 8
+      : (t.params * bpw) / 8;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
       else lb.head += b; // LM head and final norm live with the last stage
@@ -177,7 +220,8 @@ export function totalWeightBytes(lb: LayerBytes): number {
 
 /** Why a TP degree is not allowed, or null when it is. */
 export function tpRejection(card: Card, tp: number, p: Precision): string | null {
-  if (p.gguf && tp > 1) return `llama.cpp splits ${p.id} (GGUF) models by layers across GPUs (--split-mode layer), not by tensor parallel`;
+  if (p.gguf && tp > 1)
+    return `llama.cpp splits ${p.id} (GGUF) models by layers across GPUs (--split-mode layer), not by tensor parallel`;
   const a = card.architecture;
   const at = a.attention;
   if (at.heads % tp !== 0) return `TP ${tp} does not divide ${at.heads} attention heads`;
@@ -187,9 +231,12 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
   }
   // a single rank holds whole matrices, zero-padded to the block (DeepSeek-V3 README_WEIGHTS.md)
   if (p.tpAlign && tp > 1) {
-    const widths = [a.mlp.dense_ffn, a.moe?.expert_ffn, a.moe?.shared_experts?.ffn, a.moe?.dense_residual_ffn].filter((w): w is number => w !== undefined);
+    const widths = [a.mlp.dense_ffn, a.moe?.expert_ffn, a.moe?.shared_experts?.ffn, a.moe?.dense_residual_ffn].filter(
+      (w): w is number => w !== undefined,
+    );
     for (const w of widths) {
-      if (w % tp !== 0 || (w / tp) % p.tpAlign !== 0) return `FFN width ${w} / TP ${tp} is not a multiple of the ${p.tpAlign}-wide quantisation block`;
+      if (w % tp !== 0 || (w / tp) % p.tpAlign !== 0)
+        return `FFN width ${w} / TP ${tp} is not a multiple of the ${p.tpAlign}-wide quantisation block`;
     }
   }
   return null;
@@ -265,7 +312,10 @@ export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: n
   const fwd = forwardActivationBytes(a, batchTokens, tp);
   const activation = Math.ceil(o.activationBytes ?? fwd);
   // the last stage also samples: its peak is the larger of the forward and the sampler peaks
-  const lastStageActivation = Math.ceil(o.activationBytes ?? Math.max(fwd, samplerActivationBytes(a, batchTokens, maxNumSeqs, tp, kind, g.samplerExtraBytes)));
+  const lastStageActivation = Math.ceil(
+    o.activationBytes ??
+      Math.max(fwd, samplerActivationBytes(a, batchTokens, maxNumSeqs, tp, kind, g.samplerExtraBytes)),
+  );
   return {
     engine: 'vllm',
     activation,
@@ -280,7 +330,16 @@ export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: n
 
 /** Memory of one layout. `withStages` false skips the per-stage list (the search compares many
  *  layouts; only the chosen one needs it). */
-export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, offloadLayers = 0, withStages = true): Plan {
+export function evaluateLayout(
+  card: Card,
+  d: ParamDerivation,
+  gpu: Gpu,
+  o: FitOptions,
+  tp: number,
+  pp: number,
+  offloadLayers = 0,
+  withStages = true,
+): Plan {
   const a = card.architecture;
   const L = a.num_layers;
   const layout = o.expertLayout ?? expertLayoutFor(o.precision, gpu, o.generation ?? CURRENT_GENERATION);
@@ -302,7 +361,9 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     const from = stageStart(L, pp, s);
     const to = stageStart(L, pp, s + 1);
     const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
-    let w = (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
+    let w =
+      (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp +
+      (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (llama) {
       // the input embedding stays in host memory; a tied output layer is a copy of it on the last GPU
       if (s === pp - 1) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
@@ -318,7 +379,8 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
     // the last stage holds the output layer's peak too (vLLM's sampler run, llama.cpp's logits)
     let act = s === pp - 1 ? r.lastStageActivation : r.activation;
     // llama.cpp with experts in host memory: the main GPU also makes room for one expert tensor
-    if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined) act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
+    if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined)
+      act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
     const total = weights + kvB + act + nonTorch + graphs;
     if (!withStages && worst && total <= worst.totalBytes) continue;
     if (withStages) {
@@ -326,9 +388,16 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
       const free = budget - (weights + act + nonTorch + graphs);
       minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
       const perSeq = kvBytesFor(kv, o.context, 1);
-      minConcurrency = Math.min(minConcurrency, free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq));
+      minConcurrency = Math.min(
+        minConcurrency,
+        free <= 0 ? 0 : perSeq === 0 ? Number.POSITIVE_INFINITY : Math.floor(free / perSeq),
+      );
       const pageToken = kv.fullPerToken + kv.slidingPerToken;
-      if (pageToken > 0) minPoolTokens = Math.min(minPoolTokens, free <= 0 ? 0 : Math.floor(free / (pageToken * KV_BLOCK_TOKENS)) * KV_BLOCK_TOKENS);
+      if (pageToken > 0)
+        minPoolTokens = Math.min(
+          minPoolTokens,
+          free <= 0 ? 0 : Math.floor(free / (pageToken * KV_BLOCK_TOKENS)) * KV_BLOCK_TOKENS,
+        );
     }
     const perGpu: PerGpu = {
       weightsBytes: weights,
@@ -369,7 +438,15 @@ export function evaluateLayout(card: Card, d: ParamDerivation, gpu: Gpu, o: FitO
 
 /** With offload: the fewest offloaded MoE layers that fit this layout (binary search: more
  *  offloaded layers never need more GPU memory), or all of them when none fits. */
-function evaluateWithOffload(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, tp: number, pp: number, withStages: boolean): Plan {
+function evaluateWithOffload(
+  card: Card,
+  d: ParamDerivation,
+  gpu: Gpu,
+  o: FitOptions,
+  tp: number,
+  pp: number,
+  withStages: boolean,
+): Plan {
   const want = o.offload!.layers;
   if (want !== 'auto') return evaluateLayout(card, d, gpu, o, tp, pp, want, withStages);
   const moeLayers = d.layers.moe;
@@ -419,7 +496,9 @@ function better(x: Plan, y: Plan | undefined): boolean {
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
   let best: Plan | undefined;
   for (const { tp, pp } of layoutsFor(card, n, o)) {
-    const p = o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
+    const p = o.offload
+      ? evaluateWithOffload(card, d, gpu, o, tp, pp, false)
+      : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
     if (better(p, best)) best = p;
   }
   if (!best) return undefined;
@@ -439,7 +518,8 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
   const maxGpus = o.maxGpus ?? 4096;
   const totalWeights = totalWeightBytes(layerBytes(d, a, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
-  const evaluate = (tp: number, pp: number) => (o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false));
+  const evaluate = (tp: number, pp: number) =>
+    o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
   // no plan can use fewer GPUs than the weights need at a full budget each
   // (with expert offload the weights need not all be on GPUs: no bound)
   const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget));
@@ -476,7 +556,12 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
       }
     }
     if (!found) continue;
-    if (!best || found.gpuCount < best.gpuCount || (found.gpuCount === best.gpuCount && found.perGpu.totalBytes < best.perGpu.totalBytes)) best = found;
+    if (
+      !best ||
+      found.gpuCount < best.gpuCount ||
+      (found.gpuCount === best.gpuCount && found.perGpu.totalBytes < best.perGpu.totalBytes)
+    )
+      best = found;
   }
   if (!best) return undefined;
   return evaluateLayout(card, d, gpu, o, best.tensorParallel, best.pipelineParallel, best.offload?.layers ?? 0, true);

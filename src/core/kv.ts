@@ -93,7 +93,10 @@ export function kvBytesFor(l: KvLayout, context: number, batch: number): number 
 }
 
 /** Bytes one token adds at long context (sliding layers excluded once full): what "KV per token" reports. */
-export function kvPerToken(a: Architecture, kvBytes: number): { full: number; sliding: number; statePerSequence: number } {
+export function kvPerToken(
+  a: Architecture,
+  kvBytes: number,
+): { full: number; sliding: number; statePerSequence: number } {
   const l = kvLayout(a, kvBytes, 1);
   return { full: l.fullPerToken, sliding: l.slidingPerToken, statePerSequence: l.statePerSequence };
 }

@@ -50,18 +50,72 @@ export interface EngineGeneration {
 export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
   // V0 engine: Worker.determine_num_available_blocks; non-torch measured after distributed init
   // (0.16-0.35 GiB in logs: vllm#15196, #10517, #13061, PR #14447)
-  { id: 'v0', releases: 'V0 engine (<= 0.7, or VLLM_USE_V1=0 up to 0.10)', v0: true, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.25, multi: 0.25 } },
+  {
+    id: 'v0',
+    releases: 'V0 engine (<= 0.7, or VLLM_USE_V1=0 up to 0.10)',
+    v0: true,
+    sampler: 'sort',
+    samplerExtraBytes: 0,
+    cudaGraphsBudgeted: false,
+    tritonMxfp4OnHopper: false,
+    nonTorchGiB: { single: 0.25, multi: 0.25 },
+  },
   // V1 with the sampler in the profile (#13594, v0.8.0); FlashInfer sampler by default when installed
   // (docker images) until #26859 (v0.11.1); pip installs without FlashInfer sort
-  { id: 'v1-0.8', releases: '0.8.0 - 0.11.0', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  {
+    id: 'v1-0.8',
+    releases: '0.8.0 - 0.11.0',
+    v0: false,
+    sampler: 'sort',
+    samplerExtraBytes: 0,
+    cudaGraphsBudgeted: false,
+    tritonMxfp4OnHopper: false,
+    nonTorchGiB: { single: 0.13, multi: 0.55 },
+  },
   // FlashInfer sampler off by default (#26859); Triton MXFP4 kernels bundled from 0.12 (#28788)
-  { id: 'v1-0.11.1', releases: '0.11.1 - 0.11.2', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: false, nonTorchGiB: { single: 0.13, multi: 0.55 } },
-  { id: 'v1-0.12', releases: '0.12 - 0.16', v0: false, sampler: 'sort', samplerExtraBytes: 0, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  {
+    id: 'v1-0.11.1',
+    releases: '0.11.1 - 0.11.2',
+    v0: false,
+    sampler: 'sort',
+    samplerExtraBytes: 0,
+    cudaGraphsBudgeted: false,
+    tritonMxfp4OnHopper: false,
+    nonTorchGiB: { single: 0.13, multi: 0.55 },
+  },
+  {
+    id: 'v1-0.12',
+    releases: '0.12 - 0.16',
+    v0: false,
+    sampler: 'sort',
+    samplerExtraBytes: 0,
+    cudaGraphsBudgeted: false,
+    tritonMxfp4OnHopper: true,
+    nonTorchGiB: { single: 0.13, multi: 0.55 },
+  },
   // Triton top-k/top-p kernel (#33538, Feb 2026): in place plus a num_SMs x vocab fp32 buffer (~0.1 GiB)
-  { id: 'v1-0.17', releases: '0.17 - 0.20', v0: false, sampler: 'fused', samplerExtraBytes: 0.1 * GiB, cudaGraphsBudgeted: false, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  {
+    id: 'v1-0.17',
+    releases: '0.17 - 0.20',
+    v0: false,
+    sampler: 'fused',
+    samplerExtraBytes: 0.1 * GiB,
+    cudaGraphsBudgeted: false,
+    tritonMxfp4OnHopper: true,
+    nonTorchGiB: { single: 0.13, multi: 0.55 },
+  },
   // CUDA-graph memory profiled and budgeted by default (#38284, "default since v0.21.0");
   // FlashInfer sampler on by default again (#40376)
-  { id: 'v1-0.21', releases: '0.21 and later', v0: false, sampler: 'fused', samplerExtraBytes: 0, cudaGraphsBudgeted: true, tritonMxfp4OnHopper: true, nonTorchGiB: { single: 0.13, multi: 0.55 } },
+  {
+    id: 'v1-0.21',
+    releases: '0.21 and later',
+    v0: false,
+    sampler: 'fused',
+    samplerExtraBytes: 0,
+    cudaGraphsBudgeted: true,
+    tritonMxfp4OnHopper: true,
+    nonTorchGiB: { single: 0.13, multi: 0.55 },
+  },
 ];
 
 export const CURRENT_GENERATION = VLLM_GENERATIONS[VLLM_GENERATIONS.length - 1]!;
@@ -72,10 +126,21 @@ export function vllmGeneration(release: string): EngineGeneration {
   if (t === 'v0') return VLLM_GENERATIONS[0]!;
   const r = t.replace(/^v(?=\d+\.)/, '');
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(r);
-  if (!m) throw new CalcError('--vllm', `expected a vLLM release such as 0.11.2 (or v0 for the V0 engine), got "${release}"`);
+  if (!m)
+    throw new CalcError('--vllm', `expected a vLLM release such as 0.11.2 (or v0 for the V0 engine), got "${release}"`);
   const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] as const;
   const atLeast = (a: number, b: number, c = 0) => v[0] > a || (v[0] === a && (v[1] > b || (v[1] === b && v[2] >= c)));
-  const id = !atLeast(0, 8) ? 'v0' : !atLeast(0, 11, 1) ? 'v1-0.8' : !atLeast(0, 12) ? 'v1-0.11.1' : !atLeast(0, 17) ? 'v1-0.12' : !atLeast(0, 21) ? 'v1-0.17' : 'v1-0.21';
+  const id = !atLeast(0, 8)
+    ? 'v0'
+    : !atLeast(0, 11, 1)
+      ? 'v1-0.8'
+      : !atLeast(0, 12)
+        ? 'v1-0.11.1'
+        : !atLeast(0, 17)
+          ? 'v1-0.12'
+          : !atLeast(0, 21)
+            ? 'v1-0.17'
+            : 'v1-0.21';
   return VLLM_GENERATIONS.find((g) => g.id === id)!;
 }
 
@@ -114,7 +179,8 @@ function bigGpu(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): boolean {
 export function forwardActivationBytes(a: Architecture, tokens: number, tp: number): number {
   const dense = a.mlp.dense_ffn ? (3 * a.mlp.dense_ffn) / tp : 0;
   let moe = 0;
-  if (a.moe) moe = (a.moe.top_k * ((3 * a.moe.expert_ffn) / tp + a.hidden_size) * Math.min(tokens, FUSED_MOE_CHUNK)) / tokens;
+  if (a.moe)
+    moe = (a.moe.top_k * ((3 * a.moe.expert_ffn) / tp + a.hidden_size) * Math.min(tokens, FUSED_MOE_CHUNK)) / tokens;
   return 2 * tokens * (4 * a.hidden_size + Math.max(dense, moe));
 }
 
@@ -122,7 +188,14 @@ export function forwardActivationBytes(a: Architecture, tokens: number, tp: numb
  *  all `tokens` kept alive, plus `rows` = min(max_num_seqs, tokens) rows of logits over the vocab
  *  and the sampler's temporaries; under TP the vocab-parallel shard (2/TP bytes) sits beside the
  *  gathered logits (vllm/v1/worker/gpu_model_runner.py _dummy_sampler_run). */
-export function samplerActivationBytes(a: Architecture, tokens: number, rows: number, tp: number, kind: SamplerKind, extra = 0): number {
+export function samplerActivationBytes(
+  a: Architecture,
+  tokens: number,
+  rows: number,
+  tp: number,
+  kind: SamplerKind,
+  extra = 0,
+): number {
   return 2 * tokens * a.hidden_size + rows * a.vocab_size * (SAMPLER_BYTES[kind] + (tp > 1 ? 2 / tp : 0)) + extra;
 }
 // The stage that samples peaks at the larger of the two (the forward intermediates are freed before

@@ -94,7 +94,10 @@ export function mul(...xs: number[]): number {
   for (const x of xs) {
     r *= x;
     if (!Number.isSafeInteger(r)) {
-      throw new CalcError('architecture', `a parameter count exceeds ${Number.MAX_SAFE_INTEGER} (2^53 - 1), which cannot be computed exactly`);
+      throw new CalcError(
+        'architecture',
+        `a parameter count exceeds ${Number.MAX_SAFE_INTEGER} (2^53 - 1), which cannot be computed exactly`,
+      );
     }
   }
   return r;
@@ -163,9 +166,21 @@ function attentionTensors(a: Architecture, layer: number): TensorCount[] {
       t.push({ component: c, role: 'attn_q_b', layer, params: mul(at.q_lora_rank, at.heads, qkHead), matrix: true });
       if (at.bias) vec(at.q_lora_rank);
     }
-    t.push({ component: c, role: 'attn_kv_a', layer, params: mul(h, at.kv_lora_rank + at.qk_rope_head_dim), matrix: true });
+    t.push({
+      component: c,
+      role: 'attn_kv_a',
+      layer,
+      params: mul(h, at.kv_lora_rank + at.qk_rope_head_dim),
+      matrix: true,
+    });
     vec(at.kv_lora_rank); // kv_a_layernorm
-    t.push({ component: c, role: 'attn_kv_b', layer, params: mul(at.kv_lora_rank, at.heads, at.qk_nope_head_dim + at.v_head_dim), matrix: true });
+    t.push({
+      component: c,
+      role: 'attn_kv_b',
+      layer,
+      params: mul(at.kv_lora_rank, at.heads, at.qk_nope_head_dim + at.v_head_dim),
+      matrix: true,
+    });
     t.push({ component: c, role: 'attn_o', layer, params: mul(at.heads, at.v_head_dim, h), matrix: true });
     if (at.bias) vec(at.kv_lora_rank + at.qk_rope_head_dim + h);
   }
@@ -204,7 +219,11 @@ export function layerTensors(a: Architecture, i: number): TensorCount[] {
   const hasAttention = inLayerSet(a.attention_layers, i);
   if (hasAttention) t.push(...attentionTensors(a, i));
   else {
-    if (!a.ssm) throw new CalcError('architecture.ssm', `layer ${i} has no attention (attention_layers), so an ssm block is required`);
+    if (!a.ssm)
+      throw new CalcError(
+        'architecture.ssm',
+        `layer ${i} has no attention (attention_layers), so an ssm block is required`,
+      );
     t.push(...ssmTensors(a, i));
   }
   const moe = a.moe && inLayerSet(a.moe.layers, i) ? a.moe : undefined;
@@ -212,29 +231,65 @@ export function layerTensors(a: Architecture, i: number): TensorCount[] {
     const E = moe.experts;
     t.push({ component: 'routers', role: 'router', layer: i, params: mul(E, h), matrix: true });
     if (moe.router_bias) t.push({ component: 'routers', role: 'vector', layer: i, params: E, matrix: false });
-    if (moe.router_correction_bias) t.push({ component: 'routers', role: 'vector', layer: i, params: E, matrix: false });
+    if (moe.router_correction_bias)
+      t.push({ component: 'routers', role: 'vector', layer: i, params: E, matrix: false });
     t.push(
-      ...mlpTensors(a, moe.expert_ffn, 'routedExperts', { gateUp: 'ffn_gate_up_exps', down: 'ffn_down_exps' }, i, E, moe.expert_bias),
+      ...mlpTensors(
+        a,
+        moe.expert_ffn,
+        'routedExperts',
+        { gateUp: 'ffn_gate_up_exps', down: 'ffn_down_exps' },
+        i,
+        E,
+        moe.expert_bias,
+      ),
     );
     const sh = moe.shared_experts;
     if (sh) {
       t.push(
-        ...mlpTensors(a, sh.ffn, 'sharedExperts', { gateUp: 'ffn_gate_up_shexp', down: 'ffn_down_shexp' }, i, sh.count, a.mlp.bias),
+        ...mlpTensors(
+          a,
+          sh.ffn,
+          'sharedExperts',
+          { gateUp: 'ffn_gate_up_shexp', down: 'ffn_down_shexp' },
+          i,
+          sh.count,
+          a.mlp.bias,
+        ),
       );
       if (sh.gate) t.push({ component: 'sharedExperts', role: 'router', layer: i, params: h, matrix: true });
     }
     if (moe.dense_residual_ffn !== undefined) {
-      t.push(...mlpTensors(a, moe.dense_residual_ffn, 'denseMlp', { gateUp: 'ffn_gate_up', down: 'ffn_down' }, i, 1, a.mlp.bias));
+      t.push(
+        ...mlpTensors(
+          a,
+          moe.dense_residual_ffn,
+          'denseMlp',
+          { gateUp: 'ffn_gate_up', down: 'ffn_down' },
+          i,
+          1,
+          a.mlp.bias,
+        ),
+      );
     }
   } else {
     const ffn = a.mlp.dense_ffn;
     if (ffn === undefined) {
-      throw new CalcError('architecture.mlp.dense_ffn', `layer ${i} is dense (not in moe.layers), so a dense FFN width is required`);
+      throw new CalcError(
+        'architecture.mlp.dense_ffn',
+        `layer ${i} is dense (not in moe.layers), so a dense FFN width is required`,
+      );
     }
     t.push(...mlpTensors(a, ffn, 'denseMlp', { gateUp: 'ffn_gate_up', down: 'ffn_down' }, i, 1, a.mlp.bias));
   }
   if (a.norms.per_layer > 0) {
-    t.push({ component: 'norms', role: 'vector', layer: i, params: mul(a.norms.per_layer, normParams(a)), matrix: false });
+    t.push({
+      component: 'norms',
+      role: 'vector',
+      layer: i,
+      params: mul(a.norms.per_layer, normParams(a)),
+      matrix: false,
+    });
   }
   return t;
 }
@@ -256,7 +311,8 @@ export function deriveParams(card: Pick<Card, 'architecture' | 'extra_components
 
   const tensors: TensorCount[] = [];
   tensors.push({ component: 'embeddings', role: 'embed', layer: -1, params: mul(V, h), matrix: true });
-  if (!a.tie_embeddings) tensors.push({ component: 'lmHead', role: 'output', layer: -1, params: mul(V, h), matrix: true });
+  if (!a.tie_embeddings)
+    tensors.push({ component: 'lmHead', role: 'output', layer: -1, params: mul(V, h), matrix: true });
   if (a.lm_head_bias) tensors.push({ component: 'lmHead', role: 'vector', layer: -1, params: V, matrix: false });
   tensors.push({ component: 'norms', role: 'vector', layer: -1, params: normParams(a), matrix: false });
 
@@ -323,18 +379,30 @@ export function checkArchitecture(a: Architecture): void {
   const at = a.attention;
   if (at.type === 'gqa') {
     if (at.kv_heads > at.heads) {
-      throw new CalcError('architecture.attention.kv_heads', `expected at most attention.heads (${at.heads}), got ${at.kv_heads}`);
+      throw new CalcError(
+        'architecture.attention.kv_heads',
+        `expected at most attention.heads (${at.heads}), got ${at.kv_heads}`,
+      );
     }
     if (at.heads % at.kv_heads !== 0) {
-      throw new CalcError('architecture.attention.kv_heads', `expected a divisor of attention.heads (${at.heads}), got ${at.kv_heads}`);
+      throw new CalcError(
+        'architecture.attention.kv_heads',
+        `expected a divisor of attention.heads (${at.heads}), got ${at.kv_heads}`,
+      );
     }
   }
   if (a.moe) {
     if (a.moe.top_k > a.moe.experts) {
-      throw new CalcError('architecture.moe.top_k', `expected at most moe.experts (${a.moe.experts}), got ${a.moe.top_k}`);
+      throw new CalcError(
+        'architecture.moe.top_k',
+        `expected at most moe.experts (${a.moe.experts}), got ${a.moe.top_k}`,
+      );
     }
     if (countLayers(a.moe.layers, a.num_layers) === 0) {
-      throw new CalcError('architecture.moe.layers', 'expected at least one MoE layer; remove the moe block for a dense model');
+      throw new CalcError(
+        'architecture.moe.layers',
+        'expected at least one MoE layer; remove the moe block for a dense model',
+      );
     }
   }
   if (!a.moe || countLayers(a.moe.layers, a.num_layers) < a.num_layers) {

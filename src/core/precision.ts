@@ -19,7 +19,10 @@ export const FORMATS = {
   // one fp32 scale per tensor: negligible
   fp8: { bpw: 8, source: 'fp8 e4m3 with a per-tensor scale (vLLM fp8)' },
   // DeepSeek-V3 README_WEIGHTS.md: e4m3 weights, one fp32 weight_scale_inv per 128x128 block
-  fp8_block: { bpw: 8 + 32 / (128 * 128), source: 'deepseek-ai/DeepSeek-V3 README_WEIGHTS.md: fp8 e4m3, fp32 scale per 128x128 block' },
+  fp8_block: {
+    bpw: 8 + 32 / (128 * 128),
+    source: 'deepseek-ai/DeepSeek-V3 README_WEIGHTS.md: fp8 e4m3, fp32 scale per 128x128 block',
+  },
   // W8A8 with an fp32 scale per output channel; 32/4096 assumes ~4096 inputs per row (0.1% effect)
   int8: { bpw: 8 + 32 / 4096, source: 'int8 weights, fp32 scale per output channel' },
   // vLLM awq.py: 4-bit qweight, 4-bit zero and fp16 scale per group of 128: 4 + 20/128
@@ -90,16 +93,46 @@ export interface ExpertLayout {
 export const MXFP4_LAYOUTS = {
   // triton_kernels: intermediate per rank rounded to 64, hidden as is; the swizzled scales are a new
   // tensor while the loaded uint8 scales stay registered (8 more bits per 32 weights); biases fp32
-  triton: { id: 'triton', ffnMultiple: 64, hiddenMultiple: 1, extraBpw: 8 / 32, biasBits: 32, source: 'vLLM mxfp4.py, Triton kernels (Hopper and datacenter Blackwell, vLLM >= 0.12)' },
+  triton: {
+    id: 'triton',
+    ffnMultiple: 64,
+    hiddenMultiple: 1,
+    extraBpw: 8 / 32,
+    biasBits: 32,
+    source: 'vLLM mxfp4.py, Triton kernels (Hopper and datacenter Blackwell, vLLM >= 0.12)',
+  },
   // Marlin weight-only FP4 ("n % 256 == 0 and k % 128 == 0"): intermediate per rank rounded to 128,
   // hidden to 256; e8m0 scales repacked in place; biases bf16
-  marlin: { id: 'marlin', ffnMultiple: 128, hiddenMultiple: 256, extraBpw: 0, biasBits: 16, source: 'vLLM mxfp4.py + marlin_utils_fp4.py, Marlin fallback (GPUs without native FP4 support and no Triton kernels)' },
+  marlin: {
+    id: 'marlin',
+    ffnMultiple: 128,
+    hiddenMultiple: 256,
+    extraBpw: 0,
+    biasBits: 16,
+    source:
+      'vLLM mxfp4.py + marlin_utils_fp4.py, Marlin fallback (GPUs without native FP4 support and no Triton kernels)',
+  },
 } as const satisfies Record<string, ExpertLayout>;
 
 const LINEAR_ROLES: ReadonlySet<Role> = new Set<Role>([
-  'attn_q', 'attn_k', 'attn_v', 'attn_o', 'attn_q_a', 'attn_q_b', 'attn_kv_a', 'attn_kv_b',
-  'ffn_gate_up', 'ffn_down', 'ffn_gate_up_exps', 'ffn_down_exps', 'ffn_gate_up_shexp', 'ffn_down_shexp',
-  'ssm_in', 'ssm_x', 'ssm_dt', 'ssm_out',
+  'attn_q',
+  'attn_k',
+  'attn_v',
+  'attn_o',
+  'attn_q_a',
+  'attn_q_b',
+  'attn_kv_a',
+  'attn_kv_b',
+  'ffn_gate_up',
+  'ffn_down',
+  'ffn_gate_up_exps',
+  'ffn_down_exps',
+  'ffn_gate_up_shexp',
+  'ffn_down_shexp',
+  'ssm_in',
+  'ssm_x',
+  'ssm_dt',
+  'ssm_out',
 ]);
 const EXPERT_ROLES: ReadonlySet<Role> = new Set<Role>(['ffn_gate_up_exps', 'ffn_down_exps']);
 
@@ -122,11 +155,37 @@ export function useMoreBits(i: number, n: number): boolean {
   return i < n / 8 || i >= (7 * n) / 8 || (i - Math.floor(n / 8)) % 3 === 2;
 }
 
-type Ftype = 'Q8_0' | 'Q6_K' | 'Q5_K_M' | 'Q5_K_S' | 'Q4_K_M' | 'Q4_K_S' | 'Q4_0' | 'IQ4_XS' | 'Q3_K_M' | 'Q3_K_S' | 'Q2_K' | 'IQ2_XXS' | 'IQ1_S' | 'MXFP4_MOE';
+type Ftype =
+  | 'Q8_0'
+  | 'Q6_K'
+  | 'Q5_K_M'
+  | 'Q5_K_S'
+  | 'Q4_K_M'
+  | 'Q4_K_S'
+  | 'Q4_0'
+  | 'IQ4_XS'
+  | 'Q3_K_M'
+  | 'Q3_K_S'
+  | 'Q2_K'
+  | 'IQ2_XXS'
+  | 'IQ1_S'
+  | 'MXFP4_MOE';
 
 const FTYPE_BASE: Record<Ftype, FormatId> = {
-  Q8_0: 'q8_0', Q6_K: 'q6_k', Q5_K_M: 'q5_k', Q5_K_S: 'q5_k', Q4_K_M: 'q4_k', Q4_K_S: 'q4_k', Q4_0: 'q4_0',
-  IQ4_XS: 'iq4_xs', Q3_K_M: 'q3_k', Q3_K_S: 'q3_k', Q2_K: 'q2_k', IQ2_XXS: 'iq2_xxs', IQ1_S: 'iq1_s', MXFP4_MOE: 'mxfp4',
+  Q8_0: 'q8_0',
+  Q6_K: 'q6_k',
+  Q5_K_M: 'q5_k',
+  Q5_K_S: 'q5_k',
+  Q4_K_M: 'q4_k',
+  Q4_K_S: 'q4_k',
+  Q4_0: 'q4_0',
+  IQ4_XS: 'iq4_xs',
+  Q3_K_M: 'q3_k',
+  Q3_K_S: 'q3_k',
+  Q2_K: 'q2_k',
+  IQ2_XXS: 'iq2_xxs',
+  IQ1_S: 'iq1_s',
+  MXFP4_MOE: 'mxfp4',
 };
 
 function ggufFormat(ftype: Ftype, { tensor, nLayers, nExperts }: TensorContext): FormatId {
@@ -160,7 +219,13 @@ function ggufFormat(ftype: Ftype, { tensor, nLayers, nExperts }: TensorContext):
 }
 
 function gguf(id: string, ftype: Ftype, description: string): Precision {
-  return { id, aliases: [ftype.toLowerCase().replace('_', '-')], description, formatOf: (ctx) => ggufFormat(ftype, ctx), gguf: true };
+  return {
+    id,
+    aliases: [ftype.toLowerCase().replace('_', '-')],
+    description,
+    formatOf: (ctx) => ggufFormat(ftype, ctx),
+    gguf: true,
+  };
 }
 
 const uniform = (fmt: FormatId) => () => fmt;
@@ -168,15 +233,57 @@ const uniform = (fmt: FormatId) => () => fmt;
 /** Every precision moe-calc knows, in the order tables show them (highest first). */
 export const PRECISIONS: readonly Precision[] = [
   { id: 'fp32', aliases: ['float32'], description: 'every tensor fp32', formatOf: uniform('f32') },
-  { id: 'bf16', aliases: ['bfloat16'], description: 'every tensor bf16 (how most checkpoints ship)', formatOf: uniform('bf16') },
+  {
+    id: 'bf16',
+    aliases: ['bfloat16'],
+    description: 'every tensor bf16 (how most checkpoints ship)',
+    formatOf: uniform('bf16'),
+  },
   { id: 'fp16', aliases: ['float16', 'half'], description: 'every tensor fp16', formatOf: uniform('f16') },
-  { id: 'fp8', aliases: ['fp8-e4m3', 'w8a8-fp8'], description: 'linear layers fp8 e4m3, per-tensor scale; embeddings, LM head, routers, norms bf16', formatOf: linearIn('fp8'), needs: 'fp8' },
-  { id: 'fp8-block', aliases: ['fp8-128', 'fp8-blockwise'], description: 'linear layers fp8 e4m3 with fp32 scales per 128x128 block (DeepSeek-V3 format); rest bf16', formatOf: linearIn('fp8_block'), tpAlign: 128, needs: 'fp8' },
-  { id: 'int8', aliases: ['w8a8', 'int8-channel'], description: 'linear layers int8 with per-channel fp32 scales; rest bf16', formatOf: linearIn('int8') },
-  { id: 'int4', aliases: ['awq', 'gptq', 'int4-g128', 'w4a16'], description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16', formatOf: linearIn('int4_g128'), tpAlign: 128 },
+  {
+    id: 'fp8',
+    aliases: ['fp8-e4m3', 'w8a8-fp8'],
+    description: 'linear layers fp8 e4m3, per-tensor scale; embeddings, LM head, routers, norms bf16',
+    formatOf: linearIn('fp8'),
+    needs: 'fp8',
+  },
+  {
+    id: 'fp8-block',
+    aliases: ['fp8-128', 'fp8-blockwise'],
+    description: 'linear layers fp8 e4m3 with fp32 scales per 128x128 block (DeepSeek-V3 format); rest bf16',
+    formatOf: linearIn('fp8_block'),
+    tpAlign: 128,
+    needs: 'fp8',
+  },
+  {
+    id: 'int8',
+    aliases: ['w8a8', 'int8-channel'],
+    description: 'linear layers int8 with per-channel fp32 scales; rest bf16',
+    formatOf: linearIn('int8'),
+  },
+  {
+    id: 'int4',
+    aliases: ['awq', 'gptq', 'int4-g128', 'w4a16'],
+    description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16',
+    formatOf: linearIn('int4_g128'),
+    tpAlign: 128,
+  },
   // on the GPU vLLM pads the experts for its kernel: see MXFP4_LAYOUTS (fit picks one per GPU)
-  { id: 'mxfp4', aliases: ['mx-fp4'], description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)', formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'), needs: 'fp4', expertLayouts: MXFP4_LAYOUTS },
-  { id: 'nvfp4', aliases: ['fp4'], description: 'linear layers NVFP4 (4.5 bpw); rest bf16', formatOf: linearIn('nvfp4'), needs: 'fp4' },
+  {
+    id: 'mxfp4',
+    aliases: ['mx-fp4'],
+    description: 'routed experts MXFP4 (4.25 bpw); everything else bf16 (gpt-oss release format)',
+    formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'mxfp4' : 'bf16'),
+    needs: 'fp4',
+    expertLayouts: MXFP4_LAYOUTS,
+  },
+  {
+    id: 'nvfp4',
+    aliases: ['fp4'],
+    description: 'linear layers NVFP4 (4.5 bpw); rest bf16',
+    formatOf: linearIn('nvfp4'),
+    needs: 'fp4',
+  },
   gguf('q8_0', 'Q8_0', 'GGUF Q8_0 file (output Q8_0, norms and router f32)'),
   gguf('q6_k', 'Q6_K', 'GGUF Q6_K file'),
   gguf('q5_k_m', 'Q5_K_M', 'GGUF Q5_K_M mix (Q5_K base, Q6_K on attn_v/ffn_down of use_more_bits layers)'),
@@ -202,7 +309,9 @@ export function normalisePrecisionName(s: string): string {
 /** Look up a precision by id or alias (case-insensitive, "_" and "-" alike); undefined if unknown. */
 export function findPrecision(name: string): Precision | undefined {
   const n = normalisePrecisionName(name);
-  return PRECISIONS.find((p) => normalisePrecisionName(p.id) === n || p.aliases.some((a) => normalisePrecisionName(a) === n));
+  return PRECISIONS.find(
+    (p) => normalisePrecisionName(p.id) === n || p.aliases.some((a) => normalisePrecisionName(a) === n),
+  );
 }
 
 export function getPrecision(name: string, field = '--precision'): Precision {
@@ -218,7 +327,12 @@ export interface WeightBytes {
 }
 
 /** Bytes of every tensor under a precision: bits are summed, then rounded up to bytes once. */
-export function weightBytes(tensors: readonly TensorCount[], precision: Precision, nLayers: number, nExperts: number): WeightBytes {
+export function weightBytes(
+  tensors: readonly TensorCount[],
+  precision: Precision,
+  nLayers: number,
+  nExperts: number,
+): WeightBytes {
   let bits = 0;
   let params = 0;
   for (const tensor of tensors) {

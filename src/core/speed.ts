@@ -96,7 +96,10 @@ export function estimateSpeed(card: Card, d: ParamDerivation, gpu: Gpu, o: Speed
 
   // FLOPs: 2 per active weight per token, the embedding lookup excluded; attention reads the context
   const at = a.attention;
-  const attnWidth = at.type === 'mla' ? at.heads * (at.qk_nope_head_dim + at.qk_rope_head_dim + at.v_head_dim) : at.heads * at.head_dim * 2;
+  const attnWidth =
+    at.type === 'mla'
+      ? at.heads * (at.qk_nope_head_dim + at.qk_rope_head_dim + at.v_head_dim)
+      : at.heads * at.head_dim * 2;
   const attnLayers = d.layers.attention;
   const flops = o.batch * (2 * d.activeNonEmbedding + 2 * attnWidth * attnLayers * o.context);
 
@@ -151,14 +154,42 @@ export type SpeedProfileId = 'llama.cpp' | 'llama.cpp-metal' | 'vllm' | 'sglang'
 
 export const SPEED_PROFILES: Record<SpeedProfileId, EngineProfile> = {
   // 7 CUDA rows (RTX 4090/5090, DGX Spark): Qwen3-30B-A3B Q4_K_M/Q8_0, gpt-oss-20b/120b MXFP4
-  'llama.cpp': { bandwidthEfficiency: 0.85, computeEfficiency: 0.5, layerLatency: 30e-6, tpLatency: 500e-6, band: [-0.02, 0.07], rows: 7 },
+  'llama.cpp': {
+    bandwidthEfficiency: 0.85,
+    computeEfficiency: 0.5,
+    layerLatency: 30e-6,
+    tpLatency: 500e-6,
+    band: [-0.02, 0.07],
+    rows: 7,
+  },
   // 4 Apple rows (M1/M2/M3 Ultra): Qwen3-30B-A3B Q8_0, DeepSeek-R1 Q4_K_M, gpt-oss-20b MXFP4. The Metal
   // backend reads a smaller share of the advertised bandwidth and pays more per layer than CUDA with graphs
-  'llama.cpp-metal': { bandwidthEfficiency: 0.65, computeEfficiency: 0.5, layerLatency: 150e-6, tpLatency: 500e-6, band: [-0.04, 0.17], rows: 4 },
+  'llama.cpp-metal': {
+    bandwidthEfficiency: 0.65,
+    computeEfficiency: 0.5,
+    layerLatency: 150e-6,
+    tpLatency: 500e-6,
+    band: [-0.04, 0.17],
+    rows: 4,
+  },
   // 2 single-stream A100 rows (Qwen3-30B-A3B bf16, gpt-oss-120b MXFP4); TP latency taken from SGLang
-  vllm: { bandwidthEfficiency: 0.8, computeEfficiency: 0.5, layerLatency: 160e-6, tpLatency: 500e-6, band: [-0.16, 0.26], rows: 2 },
+  vllm: {
+    bandwidthEfficiency: 0.8,
+    computeEfficiency: 0.5,
+    layerLatency: 160e-6,
+    tpLatency: 500e-6,
+    band: [-0.16, 0.26],
+    rows: 2,
+  },
   // 3 DeepSeek-V3 fp8 rows on 8 GPUs (batch 1, 8, 32)
-  sglang: { bandwidthEfficiency: 0.95, computeEfficiency: 0.5, layerLatency: 40e-6, tpLatency: 500e-6, band: [-0.06, 0.04], rows: 3 },
+  sglang: {
+    bandwidthEfficiency: 0.95,
+    computeEfficiency: 0.5,
+    layerLatency: 40e-6,
+    tpLatency: 500e-6,
+    band: [-0.06, 0.04],
+    rows: 3,
+  },
 };
 
 /** The profile for an engine on a GPU: llama.cpp on Apple GPUs runs its Metal backend. */

@@ -54,7 +54,8 @@ describe('fit', () => {
     expect(fp8).toMatchObject({ gpuCount: 8, tensorParallel: 8, pipelineParallel: 1, fits: true });
     expect(bf16.gpuCount).toBeGreaterThan(8);
     expect(doc.gpu).toMatchObject({ id: 'a100-40g', memoryBytes: 42_949_672_960 });
-    for (const k of ['weightsBytes', 'kvBytes', 'overheadBytes', 'totalBytes', 'capacityBytes']) expect(Number.isInteger(fp8.perGpu[k])).toBe(true);
+    for (const k of ['weightsBytes', 'kvBytes', 'overheadBytes', 'totalBytes', 'capacityBytes'])
+      expect(Number.isInteger(fp8.perGpu[k])).toBe(true);
     expect(doc.fits).toBe(true);
     expect(doc.assumptions.utilization).toBe(0.9);
   });
@@ -90,7 +91,14 @@ describe('fit', () => {
       const card = data.cards.find((c) => c.card.id === id)!.card;
       const gpu = data.gpus.find((g) => g.id === 'h100-sxm')!;
       const doc = cliJson(['fit', id, '--gpu', 'h100-sxm', '--precision', 'fp8']);
-      const p = fitPlan(card, deriveParams(card), gpu, { precision: getPrecision('fp8'), kvBytes: 2, context: Math.min(8192, card.architecture.max_context), batch: 1, utilization: 0.9, gpusPerNode: 8 })!;
+      const p = fitPlan(card, deriveParams(card), gpu, {
+        precision: getPrecision('fp8'),
+        kvBytes: 2,
+        context: Math.min(8192, card.architecture.max_context),
+        batch: 1,
+        utilization: 0.9,
+        gpusPerNode: 8,
+      })!;
       expect(doc.plans[0].gpuCount).toBe(p.gpuCount);
       expect(doc.plans[0].perGpu).toEqual(p.perGpu);
       expect(cliJson(['show', id]).params.total).toBe(deriveParams(card).total);
@@ -102,36 +110,98 @@ describe('vLLM memory accounting (--vllm, --tp, --max-num-seqs, --enforce-eager)
   const GiB = 2 ** 30;
   it('gpt-oss-120b MXFP4 fits one H100 with current vLLM (OpenAI model card) but not as 0.10.1 accounted it (vllm#23278 logged -2.14 GiB for KV)', () => {
     expect(cli(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1']).code).toBe(0);
-    const old = cli(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1', '--vllm', '0.10.1']);
+    const old = cli([
+      'fit',
+      'gpt-oss-120b',
+      '--gpu',
+      'h100',
+      '--precision',
+      'mxfp4',
+      '--count',
+      '1',
+      '--vllm',
+      '0.10.1',
+    ]);
     expect(old.code).toBe(1);
     expect(old.stdout).toMatch(/vLLM 0\.8\.0 - 0\.11\.0/);
     expect(old.stdout).toMatch(/marlin kernel layout/);
   });
   it('DeepSeek-V2-Lite TP2 x PP2 on 4 L4 (PR #20665): per-stage KV memory and the KV pool within 10% of the log', () => {
-    const doc = cliJson(['fit', join(ROOT, 'test/fixtures/configs/deepseek-v2-lite.json'), '--gpu', 'l4', '--precision', 'bf16', '--count', '4', '--tp', '2', '--vllm', '0.10.0', '--context', '1024']);
+    const doc = cliJson([
+      'fit',
+      join(ROOT, 'test/fixtures/configs/deepseek-v2-lite.json'),
+      '--gpu',
+      'l4',
+      '--precision',
+      'bf16',
+      '--count',
+      '4',
+      '--tp',
+      '2',
+      '--vllm',
+      '0.10.0',
+      '--context',
+      '1024',
+    ]);
     const p = doc.plans[0];
     expect([p.tensorParallel, p.pipelineParallel]).toEqual([2, 2]);
-    const kv = p.stages.map((s: { budgetBytes: number; weightsBytes: number; overheadBytes: number }) => (s.budgetBytes - s.weightsBytes - s.overheadBytes) / GiB);
+    const kv = p.stages.map(
+      (s: { budgetBytes: number; weightsBytes: number; overheadBytes: number }) =>
+        (s.budgetBytes - s.weightsBytes - s.overheadBytes) / GiB,
+    );
     [12.13, 11.33].forEach((logged, i) => expect(Math.abs(kv[i] / logged - 1)).toBeLessThan(0.1));
     expect(kv[1]).toBeLessThan(kv[0]); // the last stage holds the sampler's peak
     expect(Math.abs(p.kvCacheTokens / 807_792 - 1)).toBeLessThan(0.1);
   });
   it('--max-num-seqs 6 shrinks the sampler peak (gpt-oss-120b, v0.11.2 log: 8.99 GiB left for KV at 0.96)', () => {
-    const doc = cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--count', '1', '--vllm', '0.11.2', '--max-num-seqs', '6', '--utilization', '0.96']);
+    const doc = cliJson([
+      'fit',
+      'gpt-oss-120b',
+      '--gpu',
+      'h100',
+      '--precision',
+      'mxfp4',
+      '--count',
+      '1',
+      '--vllm',
+      '0.11.2',
+      '--max-num-seqs',
+      '6',
+      '--utilization',
+      '0.96',
+    ]);
     const pg = doc.plans[0].perGpu;
     expect(pg.activationBytes / GiB).toBeLessThan(1);
     expect(Math.abs((pg.budgetBytes - pg.weightsBytes - pg.overheadBytes) / GiB / 8.99 - 1)).toBeLessThan(0.1);
   });
   it('--enforce-eager takes CUDA graphs out of the budget; releases before 0.21 never budget them', () => {
     const graphs = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16']).plans[0].perGpu;
-    const eager = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--enforce-eager']).plans[0].perGpu;
+    const eager = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--enforce-eager']).plans[0]
+      .perGpu;
     expect(graphs.cudaGraphBytes).toBeGreaterThan(0);
     expect(eager.cudaGraphBytes).toBe(0);
     expect(graphs.overheadBytes - eager.overheadBytes).toBe(graphs.cudaGraphBytes);
-    expect(cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--vllm', '0.19.0']).plans[0].perGpu.cudaGraphBytes).toBe(0);
+    expect(
+      cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'h100', '--precision', 'bf16', '--vllm', '0.19.0']).plans[0].perGpu
+        .cudaGraphBytes,
+    ).toBe(0);
   });
   it('--engine vllm carries the profiling settings the plan assumed', () => {
-    const argv = cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4', '--engine', 'vllm', '--max-num-seqs', '6', '--batch-tokens', '4096', '--enforce-eager']).launch.argv;
+    const argv = cliJson([
+      'fit',
+      'gpt-oss-120b',
+      '--gpu',
+      'h100',
+      '--precision',
+      'mxfp4',
+      '--engine',
+      'vllm',
+      '--max-num-seqs',
+      '6',
+      '--batch-tokens',
+      '4096',
+      '--enforce-eager',
+    ]).launch.argv;
     expect(argv.join(' ')).toMatch(/--max-num-batched-tokens 4096 --max-num-seqs 6 --enforce-eager$/);
   });
   it('MXFP4 experts: Triton layout on H100, Marlin on A100 (no native FP4, no Triton kernels); the file size is the same', () => {
@@ -164,7 +234,9 @@ describe('GGUF plans as llama.cpp runs them', () => {
       if (['q8_0', 'q4_k_m'].includes(p.precision)) expect(p.tensorParallel, p.precision).toBe(1);
       else expect(p.tensorParallel, p.precision).toBe(8);
     }
-    expect(cli(['fit', 'grok-2', '--gpu', 'h100', '--precision', 'q8_0', '--tp', '2']).stderr).toMatch(/--tp: llama\.cpp splits q8_0 \(GGUF\) models by layers/);
+    expect(cli(['fit', 'grok-2', '--gpu', 'h100', '--precision', 'q8_0', '--tp', '2']).stderr).toMatch(
+      /--tp: llama\.cpp splits q8_0 \(GGUF\) models by layers/,
+    );
   });
 });
 
@@ -189,13 +261,41 @@ describe('compare and gpus', () => {
   it('gpus lists the catalog with raw byte counts', () => {
     const doc = cliJson(['gpus']);
     const ids = doc.gpus.map((g: { id: string }) => g.id);
-    for (const id of ['a100-40g', 'a100-80g', 'h100-sxm', 'h100-pcie', 'h100-nvl', 'h200', 'h20', 'b200', 'b300', 'gb200', 'l40s', 'l4', 'a10g', 'rtx-3090', 'rtx-4090', 'rtx-5090', 'mi300x', 'mi325x', 'mi355x']) expect(ids).toContain(id);
+    for (const id of [
+      'a100-40g',
+      'a100-80g',
+      'h100-sxm',
+      'h100-pcie',
+      'h100-nvl',
+      'h200',
+      'h20',
+      'b200',
+      'b300',
+      'gb200',
+      'l40s',
+      'l4',
+      'a10g',
+      'rtx-3090',
+      'rtx-4090',
+      'rtx-5090',
+      'mi300x',
+      'mi325x',
+      'mi355x',
+    ])
+      expect(ids).toContain(id);
     expect(ids.some((i: string) => i.startsWith('apple-'))).toBe(true);
   });
 });
 
 describe('audit', () => {
-  const claims = (id: string) => cliJson(['audit', id]).models[0].claims as { quote: string; verdict: string; derived: number; reason: string; derivation: string }[];
+  const claims = (id: string) =>
+    cliJson(['audit', id]).models[0].claims as {
+      quote: string;
+      verdict: string;
+      derived: number;
+      reason: string;
+      derivation: string;
+    }[];
   it('grok-2: 905B and 136B do not hold, 128K holds, 8 x 40 GB holds at fp8, ~500 GB holds as GiB', () => {
     const c = claims('grok-2');
     const by = (s: string) => c.find((x) => x.quote.includes(s))!;
@@ -290,34 +390,77 @@ describe('launch commands and pre-flight', () => {
   });
   it('--engine vllm gives the vLLM equivalent', () => {
     const r = cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--engine', 'vllm']);
-    expect(r.stdout).toMatch(/vllm serve xai-org\/grok-2 --tensor-parallel-size 8 --enable-expert-parallel --quantization fp8 --max-model-len \d+ --gpu-memory-utilization 0.9/);
+    expect(r.stdout).toMatch(
+      /vllm serve xai-org\/grok-2 --tensor-parallel-size 8 --enable-expert-parallel --quantization fp8 --max-model-len \d+ --gpu-memory-utilization 0.9/,
+    );
   });
   it('--engine llama.cpp names the GGUF, context and offload flags', () => {
-    const doc = cliJson(['fit', 'qwen3-30b-a3b', '--gpu', 'rtx-4090', '--precision', 'q4_k_m', '--engine', 'llama.cpp']);
+    const doc = cliJson([
+      'fit',
+      'qwen3-30b-a3b',
+      '--gpu',
+      'rtx-4090',
+      '--precision',
+      'q4_k_m',
+      '--engine',
+      'llama.cpp',
+    ]);
     expect(doc.launch.argv).toEqual(expect.arrayContaining(['llama-server', '-ngl', '999', '-c']));
   });
   it('warns about fp8 on a GPU without native fp8', () => {
-    expect(cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'fp8']).warnings.join(' ')).toMatch(/no native fp8/);
+    expect(cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'fp8']).warnings.join(' ')).toMatch(
+      /no native fp8/,
+    );
   });
   it('warns about fp4 on a GPU without native fp4', () => {
-    expect(cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4']).warnings.join(' ')).toMatch(/no native fp4/);
+    expect(cliJson(['fit', 'gpt-oss-120b', '--gpu', 'h100', '--precision', 'mxfp4']).warnings.join(' ')).toMatch(
+      /no native fp4/,
+    );
   });
   it('warns when the plan spans nodes', () => {
-    expect(cliJson(['fit', 'deepseek-v3', '--gpu', 'h100', '--precision', 'fp8-block']).warnings.join(' ')).toMatch(/spans 2 nodes/);
+    expect(cliJson(['fit', 'deepseek-v3', '--gpu', 'h100', '--precision', 'fp8-block']).warnings.join(' ')).toMatch(
+      /spans 2 nodes/,
+    );
   });
   it('warns when the weights fit but the KV cache for one sequence of the context does not', () => {
-    const doc = cliJson(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--precision', 'bf16', '--count', '2', '--context', '131072']);
+    const doc = cliJson([
+      'fit',
+      'llama-3.1-70b',
+      '--gpu',
+      'h100',
+      '--precision',
+      'bf16',
+      '--count',
+      '2',
+      '--context',
+      '131072',
+    ]);
     expect(doc.fits).toBe(false);
-    expect(doc.warnings.join(' ')).toMatch(/weights fit but the KV cache for 1 x 131072 tokens does not: up to \d+ tokens fit/);
+    expect(doc.warnings.join(' ')).toMatch(
+      /weights fit but the KV cache for 1 x 131072 tokens does not: up to \d+ tokens fit/,
+    );
   });
   it('warns about TP over PCIe on GPUs without NVLink', () => {
-    expect(cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'int4', '--count', '2']).warnings.join(' ')).toMatch(/PCIe/);
+    expect(
+      cliJson(['fit', 'mixtral-8x7b', '--gpu', 'rtx-3090', '--precision', 'int4', '--count', '2']).warnings.join(' '),
+    ).toMatch(/PCIe/);
   });
 });
 
 describe('expert offload and speed', () => {
   it('Qwen3-235B-A22B q4_k_m on one RTX 4090 with 192 GB of RAM: experts of the first N layers in host memory', () => {
-    const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '192', '--offload-experts', 'auto', '--precision', 'q4_k_m']);
+    const doc = cliJson([
+      'fit',
+      'qwen3-235b-a22b',
+      '--gpu',
+      'rtx-4090',
+      '--cpu-memory',
+      '192',
+      '--offload-experts',
+      'auto',
+      '--precision',
+      'q4_k_m',
+    ]);
     const p = doc.plans[0];
     expect(p.fits).toBe(true);
     expect(p.gpuCount).toBe(1);
@@ -339,13 +482,22 @@ describe('expert offload and speed', () => {
     expect(doc.assumptions.engine).toBe('vllm');
   });
   it('GGUF on an Apple GPU uses the Metal profile: Qwen3-30B-A3B Q8_0 on an M2 Ultra, 76.31 t/s measured (llama.cpp PR #15616), within the band', () => {
-    const doc = cliJson(['speed', 'qwen3-30b-a3b', '--gpu', 'apple-m2-ultra-192', '--precision', 'q8_0', '--context', '64']);
+    const doc = cliJson([
+      'speed',
+      'qwen3-30b-a3b',
+      '--gpu',
+      'apple-m2-ultra-192',
+      '--precision',
+      'q8_0',
+      '--context',
+      '64',
+    ]);
     expect(doc.assumptions.engine).toBe('llama.cpp-metal');
     const err = doc.decode.tokensPerSecondPerSequence / 76.31 - 1;
     expect(err).toBeGreaterThanOrEqual(doc.decode.errorBand[0]);
     expect(err).toBeLessThanOrEqual(doc.decode.errorBand[1]);
   });
-  it('--usable-fraction: DeepSeek-R1 Q4_K_M needs two 512 GB Mac Studios at macOS\'s default wired limit, one when it is raised (as geerlingguy/beowulf-ai-cluster#17 ran it)', () => {
+  it("--usable-fraction: DeepSeek-R1 Q4_K_M needs two 512 GB Mac Studios at macOS's default wired limit, one when it is raised (as geerlingguy/beowulf-ai-cluster#17 ran it)", () => {
     const args = ['fit', 'deepseek-v3', '--gpu', 'apple-m3-ultra-512', '--precision', 'q4_k_m'];
     expect(cliJson(args).plans[0].gpuCount).toBe(2);
     const raised = cliJson([...args, '--usable-fraction', '0.95']);
@@ -353,13 +505,30 @@ describe('expert offload and speed', () => {
     expect(raised.gpu.usableFraction).toBe(0.95);
   });
   it('a fixed offload count is honoured and too little host memory does not fit', () => {
-    const doc = cliJson(['fit', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '64', '--offload-experts', '90', '--precision', 'q4_k_m', '--count', '1']);
+    const doc = cliJson([
+      'fit',
+      'qwen3-235b-a22b',
+      '--gpu',
+      'rtx-4090',
+      '--cpu-memory',
+      '64',
+      '--offload-experts',
+      '90',
+      '--precision',
+      'q4_k_m',
+      '--count',
+      '1',
+    ]);
     expect(doc.plans[0].offload.layers).toBe(90);
     expect(doc.fits).toBe(false);
   });
   it('offload flags are checked', () => {
-    expect(cli(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--cpu-memory', '64', '--offload-experts', '2']).stderr).toMatch(/dense/);
-    expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--offload-experts', '2']).stderr).toMatch(/needs --cpu-memory/);
+    expect(
+      cli(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--cpu-memory', '64', '--offload-experts', '2']).stderr,
+    ).toMatch(/dense/);
+    expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--offload-experts', '2']).stderr).toMatch(
+      /needs --cpu-memory/,
+    );
     expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--cpu-memory', '64', '--offload-experts', '33']).code).toBe(2);
   });
 });

@@ -13,20 +13,30 @@ import { importConfigFile } from '../../src/cards/import-hf.js';
 import { card, gpu, ROOT } from '../helpers.js';
 
 const GiB = 2 ** 30;
-const BOUND = { weights: MEMORY_ERROR_BAND.weightsPerGpu, kv: MEMORY_ERROR_BAND.kvMemory, tokens: MEMORY_ERROR_BAND.kvMemory };
+const BOUND = {
+  weights: MEMORY_ERROR_BAND.weightsPerGpu,
+  kv: MEMORY_ERROR_BAND.kvMemory,
+  tokens: MEMORY_ERROR_BAND.kvMemory,
+};
 
 /** Rows whose error exceeds the bound, per figure, and why (the report prints the reason). */
 export const OUTLIERS: Record<string, { weights?: string; kv?: string; tokens?: string }> = {
   'qwen3-235b-fp8-tp4': {
-    kv: 'vLLM left 1.8 GiB per GPU less than modelled: the LMCache connector (kv_both) was on and holds GPU buffers of its own, and the maintainer\'s reply points at the V1 profiler before PR #19312, which also subtracted the CUDA context; the release is not shown',
+    kv: "vLLM left 1.8 GiB per GPU less than modelled: the LMCache connector (kv_both) was on and holds GPU buffers of its own, and the maintainer's reply points at the V1 profiler before PR #19312, which also subtracted the CUDA context; the release is not shown",
     tokens: 'follows from the KV memory (178,880 tokens x 48,128 B = 8.02 GiB, the logged pool)',
   },
 };
 
 function plan(r: StartupRow) {
-  const c = r.model.endsWith('.json') ? importConfigFile(join(ROOT, 'test/fixtures/configs', r.model)).card : card(r.model);
+  const c = r.model.endsWith('.json')
+    ? importConfigFile(join(ROOT, 'test/fixtures/configs', r.model)).card
+    : card(r.model);
   const catalog = gpu(r.gpu);
-  const g = { ...catalog, memory_bytes: r.gpuGiB ? Math.round(r.gpuGiB * GiB) : catalog.memory_bytes, usable_fraction: 1 };
+  const g = {
+    ...catalog,
+    memory_bytes: r.gpuGiB ? Math.round(r.gpuGiB * GiB) : catalog.memory_bytes,
+    usable_fraction: 1,
+  };
   const d = deriveParams(c);
   const o: FitOptions = {
     precision: getPrecision(r.precision),
@@ -51,7 +61,15 @@ export function calibrationRows() {
   return STARTUP_ROWS.map((r) => {
     const { p, rt } = plan(r);
     // memory left for the KV cache on each stage; a V0 worker that does not sample has only the forward peak
-    const kvPerStage = p.stages.map((st) => (st.budgetBytes - st.weightsBytes - st.nonTorchBytes - st.cudaGraphBytes - (r.nonDriverRank ? rt.activation : st.activationBytes)) / GiB);
+    const kvPerStage = p.stages.map(
+      (st) =>
+        (st.budgetBytes -
+          st.weightsBytes -
+          st.nonTorchBytes -
+          st.cudaGraphBytes -
+          (r.nonDriverRank ? rt.activation : st.activationBytes)) /
+        GiB,
+    );
     const loggedKv = r.kvGiB === undefined ? undefined : Array.isArray(r.kvGiB) ? r.kvGiB : [r.kvGiB];
     const kvErrors = loggedKv?.map((k, i) => err(kvPerStage[loggedKv.length === 1 ? kvPerStage.length - 1 : i]!, k)!);
     const kvError = kvErrors?.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0);
@@ -84,17 +102,53 @@ export function calibrationReport(rows: Calibrated[]): string {
   const defined = (f: (x: Calibrated) => number | undefined) => rows.map(f).filter((e): e is number => e !== undefined);
   const lines = rows.map((x) => {
     const r = x.row;
-    const kvLogged = r.kvGiB === undefined ? '     -' : Array.isArray(r.kvGiB) ? r.kvGiB.map((k) => k.toFixed(2)).join('/') : gib(r.kvGiB);
-    const kvOurs = r.kvGiB === undefined ? '     -' : Array.isArray(r.kvGiB) ? x.kv.map((k) => k.toFixed(2)).join('/') : gib(x.kv[x.kv.length - 1]);
-    const why = (x.outlier ? `\n    outlier: ${Object.entries(x.outlier).map(([k, v]) => `${k}: ${v}`).join('; ')}` : '') + (r.note ? `\n    note: ${r.note}` : '') + (r.fitted ? `\n    set: ${r.fitted}` : '');
+    const kvLogged =
+      r.kvGiB === undefined
+        ? '     -'
+        : Array.isArray(r.kvGiB)
+          ? r.kvGiB.map((k) => k.toFixed(2)).join('/')
+          : gib(r.kvGiB);
+    const kvOurs =
+      r.kvGiB === undefined
+        ? '     -'
+        : Array.isArray(r.kvGiB)
+          ? x.kv.map((k) => k.toFixed(2)).join('/')
+          : gib(x.kv[x.kv.length - 1]);
+    const why =
+      (x.outlier
+        ? `\n    outlier: ${Object.entries(x.outlier)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('; ')}`
+        : '') +
+      (r.note ? `\n    note: ${r.note}` : '') +
+      (r.fitted ? `\n    set: ${r.fitted}` : '');
     return `${(r.id + (r.fitted ? ' (fit)' : '')).padEnd(34)} ${r.moe ? 'MoE  ' : 'dense'} vLLM ${r.vllm.padEnd(7)} weights ${gib(r.weightsGiB)} vs ${gib(x.weights)} ${pct(x.weightsError)}   KV ${kvLogged} vs ${kvOurs} ${pct(x.kvError)}   tokens ${r.kvTokens === undefined ? '-' : `${r.kvTokens} vs ${x.tokens}`} ${pct(x.tokensError)}${why}`;
   });
   return [
     `vLLM start-up calibration (${rows.length} logs, ${rows.filter((x) => x.row.moe).length} of them MoE models)`,
-    summary('weights per GPU', defined((x) => x.weightsError), BOUND.weights),
-    summary('memory left for KV cache', defined((x) => x.kvError), BOUND.kv),
-    summary('KV pool tokens', defined((x) => x.tokensError), BOUND.tokens),
-    summary('memory left for KV cache, rows that set no constant', rows.filter((x) => !x.row.fitted).map((x) => x.kvError).filter((e): e is number => e !== undefined), BOUND.kv),
+    summary(
+      'weights per GPU',
+      defined((x) => x.weightsError),
+      BOUND.weights,
+    ),
+    summary(
+      'memory left for KV cache',
+      defined((x) => x.kvError),
+      BOUND.kv,
+    ),
+    summary(
+      'KV pool tokens',
+      defined((x) => x.tokensError),
+      BOUND.tokens,
+    ),
+    summary(
+      'memory left for KV cache, rows that set no constant',
+      rows
+        .filter((x) => !x.row.fitted)
+        .map((x) => x.kvError)
+        .filter((e): e is number => e !== undefined),
+      BOUND.kv,
+    ),
     '(fit): the row set a constant of the model; notes give inferred settings',
     ...lines,
   ].join('\n');
@@ -119,11 +173,13 @@ describe('calibration against vLLM start-up logs', () => {
       expect(logged.length).toBeGreaterThan(0);
       for (const x of logged) if (!x.outlier?.[outlierKey]) expect(Math.abs(x[key]!), x.row.id).toBeLessThan(bound);
       // an outlier that came back within the bound must leave the list
-      for (const x of logged) if (x.outlier?.[outlierKey]) expect(within(x[key], bound), `${x.row.id} is listed as an outlier but is within the bound`).toBe(false);
+      for (const x of logged)
+        if (x.outlier?.[outlierKey])
+          expect(within(x[key], bound), `${x.row.id} is listed as an outlier but is within the bound`).toBe(false);
       expect(logged.filter((x) => within(x[key], bound)).length / logged.length).toBeGreaterThanOrEqual(share);
     });
   }
-  it('the row counts fit prints beside its error band are the report\'s', () => {
+  it("the row counts fit prints beside its error band are the report's", () => {
     const count = (key: 'weightsError' | 'kvError', bound: number) => {
       const logged = rows.filter((x) => x[key] !== undefined);
       return { within: logged.filter((x) => within(x[key], bound)).length, of: logged.length };

@@ -21,11 +21,19 @@ const PINNED: [file: string, total: number, source: string][] = [
   ['olmoe-1b-7b-0924.json', 6_919_161_856, 'full-width q/k norms; Hugging Face API (F32) total'],
   ['deepseek-r1.json', 671_026_419_200, 'DeepSeek-V3 architecture; main model (README 671B), MTP separate'],
   ['gpt-oss-120b.json', 116_829_156_672, 'model card Table 1 116.83B'],
-  ['phi-3.5-moe.json', 41_873_153_344, 'LayerNorm with bias, attention and lm_head biases; published per-module breakdown of Phi-3.5-MoE'],
+  [
+    'phi-3.5-moe.json',
+    41_873_153_344,
+    'LayerNorm with bias, attention and lm_head biases; published per-module breakdown of Phi-3.5-MoE',
+  ],
   ['jamba-v0.1.json', 51_570_323_328, 'Mamba + attention + MoE; Jamba-v0.1 index total_size 103,140,646,656 / 2'],
   ['granite-3.0-1b-a400m.json', 1_334_628_352, 'tied; sum(p.numel()) on the real checkpoint in a public test'],
   ['granite-3.0-3b-a800m.json', 3_298_793_472, 'tied; granite-guardian-3.2-3b-a800m (same architecture) total'],
-  ['grok-1.json', 315_684_820_992, 'tied embeddings, 4 norms; public inventory of the int8 checkpoint "total elements 315684820992"'],
+  [
+    'grok-1.json',
+    315_684_820_992,
+    'tied embeddings, 4 norms; public inventory of the int8 checkpoint "total elements 315684820992"',
+  ],
   ['grok-2.json', 269_515_497_472, 'model_type "git", residual MoE; xai-org/grok-2 discussion #6'],
 ];
 
@@ -71,7 +79,19 @@ describe('built-in cards and imported configs of the same checkpoint agree', () 
 });
 
 describe('traps', () => {
-  const base = { model_type: 'qwen3_moe', vocab_size: 1000, hidden_size: 64, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, intermediate_size: 128, moe_intermediate_size: 32, num_experts: 8, num_experts_per_tok: 2 };
+  const base = {
+    model_type: 'qwen3_moe',
+    vocab_size: 1000,
+    hidden_size: 64,
+    num_hidden_layers: 4,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    intermediate_size: 128,
+    moe_intermediate_size: 32,
+    num_experts: 8,
+    num_experts_per_tok: 2,
+  };
   const total = (cfg: object) => deriveParams(importConfig(cfg, 'config.json').card);
   it('decoder_sparse_step and mlp_only_layers make dense layers (qwen MoE rule: (i+1) % step == 0, not listed)', () => {
     const all = total(base);
@@ -97,23 +117,52 @@ describe('traps', () => {
     expect(total({ ...base, head_dim: null, hidden_size: 64 }).total).toBe(total({ ...base, head_dim: 16 }).total);
   });
   it('DeepSeek first_k_dense_replace and MTP layers (reported separately)', () => {
-    const d = total({ model_type: 'deepseek_v3', vocab_size: 100, hidden_size: 64, num_hidden_layers: 4, num_attention_heads: 2, q_lora_rank: null, kv_lora_rank: 16, qk_nope_head_dim: 8, qk_rope_head_dim: 4, v_head_dim: 8, intermediate_size: 96, moe_intermediate_size: 16, n_routed_experts: 4, n_shared_experts: 1, num_experts_per_tok: 2, first_k_dense_replace: 1, num_nextn_predict_layers: 1 });
+    const d = total({
+      model_type: 'deepseek_v3',
+      vocab_size: 100,
+      hidden_size: 64,
+      num_hidden_layers: 4,
+      num_attention_heads: 2,
+      q_lora_rank: null,
+      kv_lora_rank: 16,
+      qk_nope_head_dim: 8,
+      qk_rope_head_dim: 4,
+      v_head_dim: 8,
+      intermediate_size: 96,
+      moe_intermediate_size: 16,
+      n_routed_experts: 4,
+      n_shared_experts: 1,
+      num_experts_per_tok: 2,
+      first_k_dense_replace: 1,
+      num_nextn_predict_layers: 1,
+    });
     expect(d.layers.moe).toBe(3);
     expect(d.mtp).toBeGreaterThan(0);
   });
   it('an unknown model_type is refused with the supported list', () => {
-    expect(() => importConfig({ ...base, model_type: 'falcon_moe' }, 'c.json')).toThrow(/model_type: "falcon_moe" is not supported; supported: mixtral/);
+    expect(() => importConfig({ ...base, model_type: 'falcon_moe' }, 'c.json')).toThrow(
+      /model_type: "falcon_moe" is not supported; supported: mixtral/,
+    );
   });
   it('a shared expert on qwen3_moe is refused rather than ignored', () => {
-    expect(() => importConfig({ ...base, shared_expert_intermediate_size: 512 }, 'c.json')).toThrow(/shared_expert_intermediate_size/);
+    expect(() => importConfig({ ...base, shared_expert_intermediate_size: 512 }, 'c.json')).toThrow(
+      /shared_expert_intermediate_size/,
+    );
   });
   it('missing hidden_size and strings where numbers belong are errors naming the key', () => {
     const { hidden_size: _h, ...rest } = base;
     expect(() => importConfig(rest, 'c.json')).toThrow(/c.json: hidden_size: required/);
-    expect(() => importConfig({ ...base, num_hidden_layers: '4' }, 'c.json')).toThrow(/c.json: num_hidden_layers: expected an integer/);
+    expect(() => importConfig({ ...base, num_hidden_layers: '4' }, 'c.json')).toThrow(
+      /c.json: num_hidden_layers: expected an integer/,
+    );
   });
   it('quantization_config sets the native precision', () => {
-    expect(importConfig({ ...base, quantization_config: { quant_method: 'fp8', weight_block_size: [128, 128] } }, 'c.json').card.architecture.native_precision).toBe('fp8-block');
-    expect(() => importConfig({ ...base, quantization_config: { quant_method: 'bitsandbytes' } }, 'c.json')).toThrow(/quant_method/);
+    expect(
+      importConfig({ ...base, quantization_config: { quant_method: 'fp8', weight_block_size: [128, 128] } }, 'c.json')
+        .card.architecture.native_precision,
+    ).toBe('fp8-block');
+    expect(() => importConfig({ ...base, quantization_config: { quant_method: 'bitsandbytes' } }, 'c.json')).toThrow(
+      /quant_method/,
+    );
   });
 });

@@ -15,10 +15,37 @@ export function llamaCppRows() {
   return LLAMA_CPP_ROWS.map((r) => {
     const c = card(r.model);
     const big = { ...gpu('h200'), usable_fraction: 1 }; // buffers do not depend on the GPU's size
-    const p = evaluateLayout(c, deriveParams(c), big, { precision: getPrecision(r.precision), kvBytes: 2, context: r.context, batch: 1, utilization: 0.9, gpusPerNode: 8 }, 1, r.gpus, r.offloadLayers);
-    const ours = { model: p.stages.map((s) => s.weightsBytes / MiB), kv: p.stages.map((s) => s.kvBytes / MiB), compute: p.stages.map((s) => s.activationBytes / MiB) };
+    const p = evaluateLayout(
+      c,
+      deriveParams(c),
+      big,
+      {
+        precision: getPrecision(r.precision),
+        kvBytes: 2,
+        context: r.context,
+        batch: 1,
+        utilization: 0.9,
+        gpusPerNode: 8,
+      },
+      1,
+      r.gpus,
+      r.offloadLayers,
+    );
+    const ours = {
+      model: p.stages.map((s) => s.weightsBytes / MiB),
+      kv: p.stages.map((s) => s.kvBytes / MiB),
+      compute: p.stages.map((s) => s.activationBytes / MiB),
+    };
     const err = (o: number[], l: number[] | undefined) => l?.map((x, i) => o[i]! / x - 1);
-    return { row: r, ours, errors: { model: err(ours.model, r.modelMiB), kv: err(ours.kv, r.kvMiB), compute: err(ours.compute, r.computeMiB)! } };
+    return {
+      row: r,
+      ours,
+      errors: {
+        model: err(ours.model, r.modelMiB),
+        kv: err(ours.kv, r.kvMiB),
+        compute: err(ours.compute, r.computeMiB)!,
+      },
+    };
   });
 }
 
@@ -32,12 +59,17 @@ describe('llama.cpp buffers against its load logs', () => {
     it(`${figure} buffer per GPU within ${BOUND[figure] * 100}% on every row that logs it`, () => {
       const logged = rows.filter((x) => x.errors[figure] !== undefined);
       expect(logged.length).toBeGreaterThanOrEqual(2);
-      for (const x of logged) for (const e of x.errors[figure]!) expect(Math.abs(e), `${x.row.id} ${figure}`).toBeLessThan(BOUND[figure]);
+      for (const x of logged)
+        for (const e of x.errors[figure]!) expect(Math.abs(e), `${x.row.id} ${figure}`).toBeLessThan(BOUND[figure]);
     });
   }
   it('prints the report', () => {
-    const f = (o: number[], l: number[] | undefined, e: number[] | undefined) => (l ? l.map((x, i) => `${x.toFixed(2)} vs ${o[i]!.toFixed(2)} (${(e![i]! * 100).toFixed(1)}%)`).join(' / ') : '-');
-    const lines = rows.map((x) => `${x.row.id.padEnd(26)} model ${f(x.ours.model, x.row.modelMiB, x.errors.model)}; KV ${f(x.ours.kv, x.row.kvMiB, x.errors.kv)}; compute ${f(x.ours.compute, x.row.computeMiB, x.errors.compute)}`);
+    const f = (o: number[], l: number[] | undefined, e: number[] | undefined) =>
+      l ? l.map((x, i) => `${x.toFixed(2)} vs ${o[i]!.toFixed(2)} (${(e![i]! * 100).toFixed(1)}%)`).join(' / ') : '-';
+    const lines = rows.map(
+      (x) =>
+        `${x.row.id.padEnd(26)} model ${f(x.ours.model, x.row.modelMiB, x.errors.model)}; KV ${f(x.ours.kv, x.row.kvMiB, x.errors.kv)}; compute ${f(x.ours.compute, x.row.computeMiB, x.errors.compute)}`,
+    );
     console.log(`llama.cpp load buffers (MiB, logged vs moe-calc)\n${lines.join('\n')}`);
     expect(lines).toHaveLength(LLAMA_CPP_ROWS.length);
   });

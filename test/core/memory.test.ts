@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import { deriveParams } from '../../src/core/params.js';
 import { getPrecision, weightBytes, PRECISIONS, FORMATS } from '../../src/core/precision.js';
 import { kvPerToken, kvLayout, kvBytesFor } from '../../src/core/kv.js';
-import { fitPlan, planForCount, tpRejection, evaluateLayout, runtimeOverheads, stageStart, type FitOptions } from '../../src/core/fit.js';
+import {
+  fitPlan,
+  planForCount,
+  tpRejection,
+  evaluateLayout,
+  runtimeOverheads,
+  stageStart,
+  type FitOptions,
+} from '../../src/core/fit.js';
 import { forwardActivationBytes, vllmGeneration } from '../../src/core/overhead.js';
 import { card, gpu } from '../helpers.js';
 import type { ParamDerivation } from '../../src/core/params.js';
@@ -62,7 +70,20 @@ describe('weights at a precision', () => {
     expect((bytes * 8) / deriveParams(card('gpt-oss-20b')).total).toBeCloseTo(4.63, 2);
   });
   it('lower precision never needs more bytes (property over every card and format order)', () => {
-    const order = ['fp32', 'bf16', 'q8_0', 'fp8', 'q6_k', 'q5_k_m', 'q4_k_m', 'int4', 'q3_k_m', 'q2_k', 'iq2_xxs', 'iq1_s'];
+    const order = [
+      'fp32',
+      'bf16',
+      'q8_0',
+      'fp8',
+      'q6_k',
+      'q5_k_m',
+      'q4_k_m',
+      'int4',
+      'q3_k_m',
+      'q2_k',
+      'iq2_xxs',
+      'iq1_s',
+    ];
     for (const id of ['grok-1', 'grok-2', 'deepseek-v3', 'qwen3-30b-a3b', 'llama-3.1-70b']) {
       const sizes = order.map((p) => w(id, p));
       for (let i = 1; i < sizes.length; i++) expect(sizes[i]!, `${id} ${order[i]}`).toBeLessThanOrEqual(sizes[i - 1]!);
@@ -102,7 +123,13 @@ describe('activation model against peaks vLLM logged', () => {
   // llm-d/llm-d-benchmark config_explorer/empirical-vllm-memory-results.md: H100, 8192 batched tokens,
   // 1024 sequences, PyTorch sort sampler (vLLM 0.12-0.16)
   const peak = (id: string, tp: number, extra: Partial<FitOptions> = {}) =>
-    runtimeOverheads(card(id).architecture, gpu('h100-sxm'), base('bf16', { generation: vllmGeneration('0.13'), ...extra }), tp, 1).lastStageActivation / GiB;
+    runtimeOverheads(
+      card(id).architecture,
+      gpu('h100-sxm'),
+      base('bf16', { generation: vllmGeneration('0.13'), ...extra }),
+      tp,
+      1,
+    ).lastStageActivation / GiB;
   it('gpt-oss 7.38 GiB and Llama-3.3-70B at TP 2 4.84 GiB, within 3%', () => {
     expect(Math.abs(peak('gpt-oss-120b', 1) / 7.38 - 1)).toBeLessThan(0.03);
     expect(Math.abs(peak('llama-3.1-70b', 2) / 4.84 - 1)).toBeLessThan(0.03);
@@ -111,14 +138,25 @@ describe('activation model against peaks vLLM logged', () => {
     expect(peak('gpt-oss-120b', 1, { maxNumSeqs: 6 })).toBeLessThan(1);
   });
   it('forward pass alone (a V0 worker that does not sample): DeepSeek-R1 at TP 16 over 2048 tokens 0.37 GiB logged (PR #14447), within 10%', () => {
-    expect(Math.abs(forwardActivationBytes(card('deepseek-v3').architecture, 2048, 16) / GiB / 0.37 - 1)).toBeLessThan(0.1);
+    expect(Math.abs(forwardActivationBytes(card('deepseek-v3').architecture, 2048, 16) / GiB / 0.37 - 1)).toBeLessThan(
+      0.1,
+    );
   });
 });
 
-const base = (p: string, extra: Partial<FitOptions> = {}): FitOptions => ({ precision: getPrecision(p), kvBytes: 2, context: 8192, batch: 1, utilization: 0.9, gpusPerNode: 8, ...extra });
+const base = (p: string, extra: Partial<FitOptions> = {}): FitOptions => ({
+  precision: getPrecision(p),
+  kvBytes: 2,
+  context: 8192,
+  batch: 1,
+  utilization: 0.9,
+  gpusPerNode: 8,
+  ...extra,
+});
 
 describe('pipeline stages split layers as vLLM get_pp_indices does', () => {
-  const sizes = (L: number, pp: number) => Array.from({ length: pp }, (_, s) => stageStart(L, pp, s + 1) - stageStart(L, pp, s));
+  const sizes = (L: number, pp: number) =>
+    Array.from({ length: pp }, (_, s) => stageStart(L, pp, s + 1) - stageStart(L, pp, s));
   it('remainder layers go to the stages before the last (vLLM docs: 61 layers over PP 4 = 15, 15, 16, 15)', () => {
     expect(sizes(61, 4)).toEqual([15, 15, 16, 15]);
     expect(sizes(61, 2)).toEqual([31, 30]);
@@ -144,7 +182,9 @@ describe('fit', () => {
   });
   it('TP degrees the heads forbid are rejected: Grok-1 (48 q / 8 kv) allows 1,2,4,8,16,24,48 only', () => {
     const c = card('grok-1');
-    const allowed = [1, 2, 3, 4, 6, 8, 12, 16, 24, 48].filter((tp) => tpRejection(c, tp, getPrecision('bf16')) === null);
+    const allowed = [1, 2, 3, 4, 6, 8, 12, 16, 24, 48].filter(
+      (tp) => tpRejection(c, tp, getPrecision('bf16')) === null,
+    );
     expect(allowed).toEqual([1, 2, 4, 8, 16, 24, 48]);
   });
   it('block-fp8 DeepSeek-V3 refuses TP 32 (18432 / 32 = 576, not a multiple of 128: sglang #3345, vllm #12256)', () => {
@@ -165,7 +205,14 @@ describe('fit', () => {
     expect(old.fits).toBe(false);
     // 0.95 and 1024 batched tokens on 0.11.0 left 1.71 GiB (vllm#27508): room for 8192 tokens (36 layers x 2 KiB each
     // per token = 0.56 GiB), not for the 131,072 that run asked for
-    expect(fitPlan(c, d, gpu('h100-sxm'), base('mxfp4', { generation: vllmGeneration('0.11.0'), utilization: 0.95, batchTokens: 1024, count: 1 }))!.fits).toBe(true);
+    expect(
+      fitPlan(
+        c,
+        d,
+        gpu('h100-sxm'),
+        base('mxfp4', { generation: vllmGeneration('0.11.0'), utilization: 0.95, batchTokens: 1024, count: 1 }),
+      )!.fits,
+    ).toBe(true);
   });
 });
 
@@ -174,33 +221,45 @@ describe('fit properties', () => {
   const gpus = ['a100-40g', 'h100-sxm', 'h200', 'rtx-4090', 'mi300x'];
   it('more GPUs never need more memory per GPU', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...ids), fc.constantFrom(...gpus), fc.constantFrom('bf16', 'fp8', 'q4_k_m'), fc.integer({ min: 0, max: 3 }), (id, g, p, k) => {
-        const c = card(id);
-        const d = derived(id);
-        const tp1 = 2 ** k;
-        if (tpRejection(c, tp1 * 2, getPrecision(p)) !== null) return;
-        const a = evaluateLayout(c, d, gpu(g), base(p), tp1, 1);
-        const b = evaluateLayout(c, d, gpu(g), base(p), tp1 * 2, 1);
-        expect(b.perGpu.weightsBytes).toBeLessThanOrEqual(a.perGpu.weightsBytes);
-        expect(b.perGpu.kvBytes).toBeLessThanOrEqual(a.perGpu.kvBytes);
-      }),
+      fc.property(
+        fc.constantFrom(...ids),
+        fc.constantFrom(...gpus),
+        fc.constantFrom('bf16', 'fp8', 'q4_k_m'),
+        fc.integer({ min: 0, max: 3 }),
+        (id, g, p, k) => {
+          const c = card(id);
+          const d = derived(id);
+          const tp1 = 2 ** k;
+          if (tpRejection(c, tp1 * 2, getPrecision(p)) !== null) return;
+          const a = evaluateLayout(c, d, gpu(g), base(p), tp1, 1);
+          const b = evaluateLayout(c, d, gpu(g), base(p), tp1 * 2, 1);
+          expect(b.perGpu.weightsBytes).toBeLessThanOrEqual(a.perGpu.weightsBytes);
+          expect(b.perGpu.kvBytes).toBeLessThanOrEqual(a.perGpu.kvBytes);
+        },
+      ),
       { numRuns: 60 },
     );
   });
   it('longer context or larger batch never needs less KV; lower precision never needs more memory', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...ids), fc.integer({ min: 1, max: 8000 }), fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 1, max: 8 }), (id, ctx, more, batch) => {
-        const c = card(id);
-        const d = derived(id);
-        const g = gpu('h100-sxm');
-        const a = evaluateLayout(c, d, g, base('bf16', { context: ctx, batch }), 8, 1);
-        const b = evaluateLayout(c, d, g, base('bf16', { context: ctx + more, batch }), 8, 1);
-        const bb = evaluateLayout(c, d, g, base('bf16', { context: ctx, batch: batch + 1 }), 8, 1);
-        expect(b.perGpu.kvBytes).toBeGreaterThanOrEqual(a.perGpu.kvBytes);
-        expect(bb.perGpu.kvBytes).toBeGreaterThanOrEqual(a.perGpu.kvBytes);
-        const q = evaluateLayout(c, d, g, base('fp8', { context: ctx, batch }), 8, 1);
-        expect(q.perGpu.totalBytes).toBeLessThanOrEqual(a.perGpu.totalBytes);
-      }),
+      fc.property(
+        fc.constantFrom(...ids),
+        fc.integer({ min: 1, max: 8000 }),
+        fc.integer({ min: 1, max: 4000 }),
+        fc.integer({ min: 1, max: 8 }),
+        (id, ctx, more, batch) => {
+          const c = card(id);
+          const d = derived(id);
+          const g = gpu('h100-sxm');
+          const a = evaluateLayout(c, d, g, base('bf16', { context: ctx, batch }), 8, 1);
+          const b = evaluateLayout(c, d, g, base('bf16', { context: ctx + more, batch }), 8, 1);
+          const bb = evaluateLayout(c, d, g, base('bf16', { context: ctx, batch: batch + 1 }), 8, 1);
+          expect(b.perGpu.kvBytes).toBeGreaterThanOrEqual(a.perGpu.kvBytes);
+          expect(bb.perGpu.kvBytes).toBeGreaterThanOrEqual(a.perGpu.kvBytes);
+          const q = evaluateLayout(c, d, g, base('fp8', { context: ctx, batch }), 8, 1);
+          expect(q.perGpu.totalBytes).toBeLessThanOrEqual(a.perGpu.totalBytes);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -14,7 +14,11 @@ const EXACT: [id: string, total: number, source: string][] = [
   ['qwen3-30b-a3b', 30_532_122_624, 'Qwen3-30B-A3B index total_size 61,064,245,248 bytes (bf16)'],
   ['gpt-oss-120b', 116_829_156_672, 'gpt-oss model card (arXiv 2508.10925) Table 1 "116.83B"; keras-hub preset count'],
   ['gpt-oss-20b', 20_914_757_184, 'gpt-oss model card Table 1 "20.91B"; keras-hub preset count'],
-  ['kimi-k2', 1_026_408_232_448, 'tensor-by-tensor recount of the Kimi-K2-Instruct shards ("logical params 1026408232448")'],
+  [
+    'kimi-k2',
+    1_026_408_232_448,
+    'tensor-by-tensor recount of the Kimi-K2-Instruct shards ("logical params 1026408232448")',
+  ],
 ];
 
 describe('exact totals of built-in cards', () => {
@@ -25,16 +29,34 @@ describe('exact totals of built-in cards', () => {
 
 // Rounded official figures: the derived value must round (or truncate) to the stated figure;
 // step 0 marks a figure that does not reconcile exactly with its own config, held to within 1%.
-const ROUNDED: [id: string, what: 'total' | 'checkpoint' | 'active' | 'activeNonEmbedding', value: number, step: number, source: string][] = [
+const ROUNDED: [
+  id: string,
+  what: 'total' | 'checkpoint' | 'active' | 'activeNonEmbedding',
+  value: number,
+  step: number,
+  source: string,
+][] = [
   ['grok-1', 'total', 314e9, 0, 'xai-org/grok-1 README "314B": xAI\'s rounding is 0.5% low, so within 1%'],
   ['deepseek-v3', 'total', 671e9, 1e9, 'DeepSeek-V3 README "671B total parameters"'],
-  ['deepseek-v3', 'activeNonEmbedding', 36.7e9, 0, 'README_WEIGHTS.md "36.7B" activated: does not reconcile exactly with the config, within 1%'],
+  [
+    'deepseek-v3',
+    'activeNonEmbedding',
+    36.7e9,
+    0,
+    'README_WEIGHTS.md "36.7B" activated: does not reconcile exactly with the config, within 1%',
+  ],
   ['kimi-k2', 'activeNonEmbedding', 32e9, 1e9, 'Kimi-K2 model card "32 billion activated"'],
   ['qwen3-235b-a22b', 'active', 22e9, 1e9, 'Qwen3-235B-A22B card "22B activated"'],
   ['qwen3-30b-a3b', 'active', 3.3e9, 0.1e9, 'Qwen3-30B-A3B card "3.3B activated" (truncated)'],
   ['dbrx', 'total', 132e9, 1e9, 'DBRX card "132B total parameters"'],
   ['dbrx', 'active', 36e9, 1e9, 'DBRX card "36B parameters are active"'],
-  ['gpt-oss-120b', 'activeNonEmbedding', 5.13e9, 0.01e9, 'gpt-oss Table 1 "5.13B" (unembedding counted, embedding not)'],
+  [
+    'gpt-oss-120b',
+    'activeNonEmbedding',
+    5.13e9,
+    0.01e9,
+    'gpt-oss Table 1 "5.13B" (unembedding counted, embedding not)',
+  ],
   ['gpt-oss-20b', 'activeNonEmbedding', 3.61e9, 0.01e9, 'gpt-oss Table 1 "3.61B"'],
   ['llama-4-scout', 'checkpoint', 109e9, 1e9, 'Meta: "109B total" (with the vision encoder); HF API 108,641,793,536'],
   ['llama-4-maverick', 'checkpoint', 400e9, 2e9, 'Meta: "400B total"; HF API 401,583,781,376'],
@@ -61,7 +83,10 @@ describe('official rounded figures', () => {
 
 describe('exact checkpoint totals including parts outside the decoder', () => {
   it('Llama 4 Scout and Maverick checkpoints (Hugging Face API bf16 totals)', () => {
-    for (const [id, n] of [['llama-4-scout', 108_641_793_536], ['llama-4-maverick', 401_583_781_376]] as const) {
+    for (const [id, n] of [
+      ['llama-4-scout', 108_641_793_536],
+      ['llama-4-maverick', 401_583_781_376],
+    ] as const) {
       const d = deriveParams(card(id));
       expect(d.total + d.extra).toBe(n);
     }
@@ -96,7 +121,15 @@ describe('breakdowns', () => {
     expect(d.perExpert / 43e9).toBeLessThan(0.9);
   });
   it('every total equals the sum of its breakdown, and active <= total', () => {
-    for (const id of ['grok-1', 'grok-2', 'deepseek-v3', 'kimi-k2', 'llama-4-maverick', 'gpt-oss-20b', 'llama-3.1-70b']) {
+    for (const id of [
+      'grok-1',
+      'grok-2',
+      'deepseek-v3',
+      'kimi-k2',
+      'llama-4-maverick',
+      'gpt-oss-20b',
+      'llama-3.1-70b',
+    ]) {
       const d = deriveParams(card(id));
       expect(Object.values(d.breakdown).reduce((a, b) => a + b, 0)).toBe(d.total);
       expect(d.active).toBeLessThanOrEqual(d.total);

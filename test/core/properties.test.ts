@@ -60,7 +60,15 @@ export const cardArb: fc.Arbitrary<Card> = fc
         }
       : undefined;
     const attention = r.mla
-      ? { type: 'mla', heads, q_lora_rank: r.qLora, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128 }
+      ? {
+          type: 'mla',
+          heads,
+          q_lora_rank: r.qLora,
+          kv_lora_rank: 512,
+          qk_nope_head_dim: 128,
+          qk_rope_head_dim: 64,
+          v_head_dim: 128,
+        }
       : { type: 'gqa', heads, kv_heads: kv, head_dim: r.headDim, qk_norm: r.qkNorm };
     return CardSchema.parse({
       id: 'generated',
@@ -68,8 +76,15 @@ export const cardArb: fc.Arbitrary<Card> = fc
       organisation: 'tests',
       sources: [{ url: 'fast-check', supports: 'generated' }],
       architecture: {
-        vocab_size: r.vocab, hidden_size: hidden, num_layers: r.layers, tie_embeddings: r.tie, max_context: 32768, native_precision: 'bf16',
-        attention, mlp: { gated: true, dense_ffn: r.denseFfn }, ...(moe ? { moe } : {}),
+        vocab_size: r.vocab,
+        hidden_size: hidden,
+        num_layers: r.layers,
+        tie_embeddings: r.tie,
+        max_context: 32768,
+        native_precision: 'bf16',
+        attention,
+        mlp: { gated: true, dense_ffn: r.denseFfn },
+        ...(moe ? { moe } : {}),
         ...(r.sliding ? { sliding_window: { window: r.sliding, layers: { period: 2, offsets: [0] } } } : {}),
         norms: { kind: r.layernorm ? 'layernorm' : 'rmsnorm', bias: r.layernorm },
       },
@@ -80,7 +95,8 @@ export const cardArb: fc.Arbitrary<Card> = fc
     if (!m) return true;
     // at least one MoE layer under the generated rule
     const rule = m.layers as { period: number; from?: number };
-    for (let i = 0; i < c.architecture.num_layers; i++) if (i >= (rule.from ?? 0) && i % rule.period === rule.period - 1) return true;
+    for (let i = 0; i < c.architecture.num_layers; i++)
+      if (i >= (rule.from ?? 0) && i % rule.period === rule.period - 1) return true;
     return false;
   });
 
@@ -90,7 +106,15 @@ const ORDERS = [
   ['fp32', 'bf16', 'int8', 'fp8', 'nvfp4', 'int4'],
   ['fp32', 'q8_0', 'q6_k', 'q5_k_m', 'q4_k_m', 'q3_k_m', 'q2_k', 'iq2_xxs', 'iq1_s'],
 ];
-const opts = (p: string, extra: Partial<FitOptions> = {}): FitOptions => ({ precision: getPrecision(p), kvBytes: 2, context: 4096, batch: 1, utilization: 0.9, gpusPerNode: 8, ...extra });
+const opts = (p: string, extra: Partial<FitOptions> = {}): FitOptions => ({
+  precision: getPrecision(p),
+  kvBytes: 2,
+  context: 4096,
+  batch: 1,
+  utilization: 0.9,
+  gpusPerNode: 8,
+  ...extra,
+});
 
 describe('properties of the derivation', () => {
   it('totals are positive integers equal to the sum of the breakdown; 0 < active <= total', () => {
@@ -113,7 +137,9 @@ describe('properties of the derivation', () => {
         const d = deriveParams(card);
         const a = card.architecture;
         for (const order of ORDERS) {
-          const sizes = order.map((p) => weightBytes(d.tensors, getPrecision(p), a.num_layers, a.moe?.experts ?? 0).total);
+          const sizes = order.map(
+            (p) => weightBytes(d.tensors, getPrecision(p), a.num_layers, a.moe?.experts ?? 0).total,
+          );
           for (let i = 1; i < sizes.length; i++) expect(sizes[i]!, order[i]).toBeLessThanOrEqual(sizes[i - 1]!);
         }
       }),
@@ -123,25 +149,35 @@ describe('properties of the derivation', () => {
   it('more GPUs never need more memory per GPU; longer context or larger batch never needs less', () => {
     const g = gpu('h100-sxm');
     fc.assert(
-      fc.property(cardArb, fc.integer({ min: 0, max: 3 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 8 }), (card, k, ctx, batch) => {
-        const d = deriveParams(card);
-        const tp = 2 ** k;
-        const o = opts('bf16', { context: ctx, batch });
-        if (tpRejection(card, tp, o.precision) === null && tpRejection(card, tp * 2, o.precision) === null) {
-          const a = evaluateLayout(card, d, g, o, tp, 1);
-          const b = evaluateLayout(card, d, g, o, tp * 2, 1);
-          expect(b.perGpu.weightsBytes).toBeLessThanOrEqual(a.perGpu.weightsBytes);
-          expect(b.perGpu.kvBytes).toBeLessThanOrEqual(a.perGpu.kvBytes);
-        }
-        if (card.architecture.num_layers >= 2) {
-          const one = evaluateLayout(card, d, g, o, 1, 1);
-          const two = evaluateLayout(card, d, g, o, 1, 2);
-          expect(two.perGpu.weightsBytes).toBeLessThanOrEqual(one.perGpu.weightsBytes);
-        }
-        const base = evaluateLayout(card, d, g, o, 1, 1).perGpu.kvBytes;
-        expect(evaluateLayout(card, d, g, opts('bf16', { context: ctx + 100, batch }), 1, 1).perGpu.kvBytes).toBeGreaterThanOrEqual(base);
-        expect(evaluateLayout(card, d, g, opts('bf16', { context: ctx, batch: batch + 1 }), 1, 1).perGpu.kvBytes).toBeGreaterThanOrEqual(base);
-      }),
+      fc.property(
+        cardArb,
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 8 }),
+        (card, k, ctx, batch) => {
+          const d = deriveParams(card);
+          const tp = 2 ** k;
+          const o = opts('bf16', { context: ctx, batch });
+          if (tpRejection(card, tp, o.precision) === null && tpRejection(card, tp * 2, o.precision) === null) {
+            const a = evaluateLayout(card, d, g, o, tp, 1);
+            const b = evaluateLayout(card, d, g, o, tp * 2, 1);
+            expect(b.perGpu.weightsBytes).toBeLessThanOrEqual(a.perGpu.weightsBytes);
+            expect(b.perGpu.kvBytes).toBeLessThanOrEqual(a.perGpu.kvBytes);
+          }
+          if (card.architecture.num_layers >= 2) {
+            const one = evaluateLayout(card, d, g, o, 1, 1);
+            const two = evaluateLayout(card, d, g, o, 1, 2);
+            expect(two.perGpu.weightsBytes).toBeLessThanOrEqual(one.perGpu.weightsBytes);
+          }
+          const base = evaluateLayout(card, d, g, o, 1, 1).perGpu.kvBytes;
+          expect(
+            evaluateLayout(card, d, g, opts('bf16', { context: ctx + 100, batch }), 1, 1).perGpu.kvBytes,
+          ).toBeGreaterThanOrEqual(base);
+          expect(
+            evaluateLayout(card, d, g, opts('bf16', { context: ctx, batch: batch + 1 }), 1, 1).perGpu.kvBytes,
+          ).toBeGreaterThanOrEqual(base);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -12,12 +12,22 @@ describe('batch expert coverage', () => {
     expect(expectedDistinctExperts(8, 2, 1)).toBeCloseTo(2, 10);
     expect(expectedDistinctExperts(128, 8, 1000)).toBeGreaterThan(127.99);
     expect(expectedDistinctExperts(256, 8, 64)).toBeLessThan(256);
-    for (let b = 1; b < 50; b++) expect(expectedDistinctExperts(64, 6, b + 1)).toBeGreaterThanOrEqual(expectedDistinctExperts(64, 6, b));
+    for (let b = 1; b < 50; b++)
+      expect(expectedDistinctExperts(64, 6, b + 1)).toBeGreaterThanOrEqual(expectedDistinctExperts(64, 6, b));
   });
   it('a larger batch reads more expert bytes per step but fewer per token', () => {
     const c = card('qwen3-30b-a3b');
     const d = deriveParams(c);
-    const o = (batch: number) => estimateSpeed(c, d, gpu('h100-sxm'), { precision: getPrecision('bf16'), kvBytes: 2, context: 1024, batch, tensorParallel: 1, bandwidthEfficiency: 0.8, computeEfficiency: 0.5 });
+    const o = (batch: number) =>
+      estimateSpeed(c, d, gpu('h100-sxm'), {
+        precision: getPrecision('bf16'),
+        kvBytes: 2,
+        context: 1024,
+        batch,
+        tensorParallel: 1,
+        bandwidthEfficiency: 0.8,
+        computeEfficiency: 0.5,
+      });
     expect(o(16).gpuBytesPerStep).toBeGreaterThan(o(1).gpuBytesPerStep);
     expect(o(16).gpuBytesPerStep / 16).toBeLessThan(o(1).gpuBytesPerStep);
   });
@@ -26,7 +36,8 @@ describe('batch expert coverage', () => {
 /** Rows the profiles were not fitted to, and why they fall outside the band. */
 const OUTLIERS: Record<string, string> = {
   'mixtral-q4km-m2max': 'December 2023 build (Metal), before the MoE kernels of 2025',
-  'mixtral-q5km-a100': 'December 2023 build through llama-cpp-python, before llama.cpp had fused MoE kernels and CUDA graphs',
+  'mixtral-q5km-a100':
+    'December 2023 build through llama-cpp-python, before llama.cpp had fused MoE kernels and CUDA graphs',
   'mixtral-q5km-h100': 'December 2023 build through llama-cpp-python, as above',
 };
 
@@ -41,8 +52,15 @@ export function calibrationReport() {
     const c = card(r.model);
     const prof = SPEED_PROFILES[engineOf(r)];
     const e = estimateSpeed(c, deriveParams(c), gpu(r.gpu), {
-      precision: getPrecision(r.precision), kvBytes: 2, context: r.context, batch: r.batch, tensorParallel: r.tp,
-      bandwidthEfficiency: prof.bandwidthEfficiency, computeEfficiency: prof.computeEfficiency, layerLatency: prof.layerLatency, tpLatency: prof.tpLatency,
+      precision: getPrecision(r.precision),
+      kvBytes: 2,
+      context: r.context,
+      batch: r.batch,
+      tensorParallel: r.tp,
+      bandwidthEfficiency: prof.bandwidthEfficiency,
+      computeEfficiency: prof.computeEfficiency,
+      layerLatency: prof.layerLatency,
+      tpLatency: prof.tpLatency,
     });
     const estimate = r.batch > 1 ? e.tokensPerSecondTotal : e.tokensPerSecondPerSequence;
     return { row: r, estimate, error: estimate / r.tokensPerSecond - 1, band: prof.band, outlier: OUTLIERS[r.id] };
@@ -55,15 +73,26 @@ describe('calibration against published decode measurements', () => {
     expect(DECODE_ROWS.length).toBeGreaterThanOrEqual(8);
     for (const r of DECODE_ROWS) expect(r.source).toMatch(/^https:\/\//);
   });
-  it.each(report.filter((x) => !x.outlier).map((x) => [x.row.id, x] as const))('%s is within its profile\'s error band', (_id, x) => {
-    expect(x.error).toBeGreaterThanOrEqual(x.band[0] - 0.005);
-    expect(x.error).toBeLessThanOrEqual(x.band[1] + 0.005);
-  });
+  it.each(report.filter((x) => !x.outlier).map((x) => [x.row.id, x] as const))(
+    "%s is within its profile's error band",
+    (_id, x) => {
+      expect(x.error).toBeGreaterThanOrEqual(x.band[0] - 0.005);
+      expect(x.error).toBeLessThanOrEqual(x.band[1] + 0.005);
+    },
+  );
   it('prints the report (median and worst error)', () => {
-    const fitted = report.filter((x) => !x.outlier).map((x) => Math.abs(x.error)).sort((a, b) => a - b);
+    const fitted = report
+      .filter((x) => !x.outlier)
+      .map((x) => Math.abs(x.error))
+      .sort((a, b) => a - b);
     const median = fitted[Math.floor(fitted.length / 2)]!;
-    const lines = report.map((x) => `${x.row.id.padEnd(26)} measured ${x.row.tokensPerSecond.toFixed(1).padStart(7)}  estimate ${x.estimate.toFixed(1).padStart(7)}  ${(x.error * 100).toFixed(0).padStart(4)}%${x.outlier ? `  outlier: ${x.outlier}` : ''}`);
-    console.log(`decode calibration (${report.length} rows): median |error| ${(median * 100).toFixed(0)}%, worst ${(fitted.at(-1)! * 100).toFixed(0)}% (fitted rows)\n${lines.join('\n')}`);
+    const lines = report.map(
+      (x) =>
+        `${x.row.id.padEnd(26)} measured ${x.row.tokensPerSecond.toFixed(1).padStart(7)}  estimate ${x.estimate.toFixed(1).padStart(7)}  ${(x.error * 100).toFixed(0).padStart(4)}%${x.outlier ? `  outlier: ${x.outlier}` : ''}`,
+    );
+    console.log(
+      `decode calibration (${report.length} rows): median |error| ${(median * 100).toFixed(0)}%, worst ${(fitted.at(-1)! * 100).toFixed(0)}% (fitted rows)\n${lines.join('\n')}`,
+    );
     expect(median).toBeLessThan(0.2);
   });
 });
