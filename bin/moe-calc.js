@@ -16,18 +16,19 @@ try {
 } catch {
   process.stderr.write('moe-calc: not built yet: run "npm install" (or "npm run build") in the moe-calc folder\n');
   process.exitCode = 2;
-  return;
 }
-let cachedData;
-try {
-  cachedData = fs.readFileSync(`${file}.cache`);
-} catch {
-  // no cache: compile normally
+if (source !== undefined) {
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(`${file}.cache`);
+  } catch {
+    // no cache: compile normally
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  if (process.env.MOE_CALC_WRITE_CODE_CACHE) {
+    // the build runs one command with this set, so the cache holds the functions it compiled
+    process.on('exit', () => fs.writeFileSync(`${file}.cache`, script.createCachedData()));
+  }
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
 }
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-if (process.env.MOE_CALC_WRITE_CODE_CACHE) {
-  // the build runs one command with this set, so the cache holds the functions it compiled
-  process.on('exit', () => fs.writeFileSync(`${file}.cache`, script.createCachedData()));
-}
-const mod = { exports: {} };
-script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));

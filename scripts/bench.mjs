@@ -44,7 +44,7 @@ const median = (xs) => {
 
 for (const c of cases) once(c); // warm the file cache
 const times = cases.map(() => []);
-for (let r = 0; r < RUNS; r++) cases.forEach((c, i) => times[i].push(once(c)));
+for (let r = 0; r < RUNS; r++) for (const [i, c] of cases.entries()) times[i].push(once(c));
 
 const base = median(times[0]);
 console.log(

@@ -27,6 +27,7 @@ export function cli(
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests index into the CLI's JSON output freely; the schema tests type it
 export function cliJson<T = any>(args: string[]): T {
   const r = cli([...args, '--json']);
   if (r.code !== 0 && r.code !== 1) throw new Error(`moe-calc ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -36,7 +37,8 @@ export function cliJson<T = any>(args: string[]): T {
 let data: ReturnType<typeof loadBuiltinFromYaml> | undefined;
 /** Built-in cards and GPUs read from the YAML under models/ with the real loader (once). */
 export function builtin() {
-  return (data ??= loadBuiltinFromYaml(join(ROOT, 'models')));
+  data ??= loadBuiltinFromYaml(join(ROOT, 'models'));
+  return data;
 }
 export function card(id: string): Card {
   const c = builtin().cards.find((x) => x.card.id === id)?.card;

@@ -17,11 +17,13 @@ export async function userFiles(): Promise<UserFiles> {
   if (typeof __MOE_CALC_BUNDLE__ !== 'undefined') {
     // the CLI bundle is CommonJS (__dirname); the library bundle is ESM (import.meta.url)
     const here = typeof __dirname !== 'undefined' ? __dirname : dirname(fileURLToPath(import.meta.url));
-    return (loaded = requireWithCodeCache(join(here, 'user-files.cjs')) as UserFiles);
+    loaded = requireWithCodeCache(join(here, 'user-files.cjs')) as UserFiles;
+    return loaded;
   }
   // a non-literal specifier keeps the bundler from inlining the reader into the CLI
   const specifier = './user-files.js';
-  return (loaded = (await import(specifier)) as UserFiles);
+  loaded = (await import(specifier)) as UserFiles;
+  return loaded;
 }
 
 /** require() a CommonJS bundle, using (and, when the build asks, writing) its V8 code cache. */

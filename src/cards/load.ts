@@ -16,7 +16,7 @@ const MAX_DEPTH = 32;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function readTextFile(path: string, what: string): string {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
   } catch (e) {
@@ -72,7 +72,7 @@ export function sanitize(v: unknown, file: string, path: string[] = []): unknown
 }
 
 export function parseYamlText(text: string, file: string): unknown {
-  let doc;
+  let doc: ReturnType<typeof parseDocument>;
   try {
     // maxAliasCount stops "billion laughs" alias bombs; uniqueKeys rejects duplicate keys.
     doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true, maxAliasCount: 50 } as never);
@@ -122,7 +122,8 @@ function allSchemaKeys(): string[] {
   };
   walk(CardSchema, 0);
   walk(GpuCatalogSchema, 0);
-  return (knownKeys = [...keys]);
+  knownKeys = [...keys];
+  return knownKeys;
 }
 
 type Issue = z.core.$ZodIssue;

@@ -12,10 +12,13 @@ declare const __MOE_CALC_BUILTIN_JSON__: string | undefined;
 let builtin: BuiltinData | undefined;
 export async function builtinData(): Promise<BuiltinData> {
   if (builtin) return builtin;
-  if (typeof __MOE_CALC_BUILTIN_JSON__ !== 'undefined')
-    return (builtin = JSON.parse(__MOE_CALC_BUILTIN_JSON__) as BuiltinData);
+  if (typeof __MOE_CALC_BUILTIN_JSON__ !== 'undefined') {
+    builtin = JSON.parse(__MOE_CALC_BUILTIN_JSON__) as BuiltinData;
+    return builtin;
+  }
   const { loadBuiltinFromYaml } = await userFiles();
-  return (builtin = loadBuiltinFromYaml());
+  builtin = loadBuiltinFromYaml();
+  return builtin;
 }
 
 export interface ResolvedCard {

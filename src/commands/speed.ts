@@ -25,7 +25,7 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
   const precision = s.precisions[0]!;
   const d = deriveParams(s.card);
   const plan = fitPlan(s.card, d, s.gpu, { ...s.options, precision });
-  if (!plan || !plan.fits) {
+  if (!plan?.fits) {
     throw new UserError(
       `${s.card.id} at ${precision.id} does not fit ${s.options.count ? `${s.options.count} x ` : ''}${s.gpu.id}${s.options.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`,
     );

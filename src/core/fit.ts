@@ -146,7 +146,10 @@ export function layerBytes(
   const nExperts = a.moe?.experts ?? 0;
   const expertFfn = a.moe?.expert_ffn ?? 0;
   let m = cache.get(d);
-  if (!m) cache.set(d, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    cache.set(d, m);
+  }
   const key = layout ? `${p.id}|${layout.id}|${tp}` : p.id;
   const hit = m.get(key);
   if (hit) return hit;
@@ -184,9 +187,15 @@ export function layerBytes(
         ? 1
         : 0;
     let slots = byRole.get(t.role);
-    if (!slots) byRole.set(t.role, (slots = []));
+    if (!slots) {
+      slots = [];
+      byRole.set(t.role, slots);
+    }
     let bpw = slots[slot];
-    if (bpw === undefined) slots[slot] = bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
+    if (bpw === undefined) {
+      bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
+      slots[slot] = bpw;
+    }
     const expert = layout !== undefined && t.component === 'routedExperts';
     const b = expert
       ? (t.matrix ? t.params * pad * (bpw + layout.extraBpw) : t.params * layout.biasBits) / 8
@@ -268,7 +277,7 @@ export function expertLayoutFor(p: Precision, gpu: Gpu, g: EngineGeneration): Ex
   if (!layouts) return undefined;
   const cc = gpu.compute_capability;
   const triton = cc !== undefined && /^(9|10)\./.test(cc) && g.tritonMxfp4OnHopper;
-  return (triton ? layouts['triton'] : layouts['marlin']) ?? Object.values(layouts)[0];
+  return (triton ? layouts.triton : layouts.marlin) ?? Object.values(layouts)[0];
 }
 
 export interface RuntimeOverheads {

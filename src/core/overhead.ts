@@ -163,7 +163,10 @@ export function defaultMaxNumSeqs(gpu: Pick<Gpu, 'memory_bytes'> & { name?: stri
 const bigGpuCache = new WeakMap<object, boolean>();
 function bigGpu(gpu: Pick<Gpu, 'memory_bytes'> & { name?: string }): boolean {
   let big = bigGpuCache.get(gpu);
-  if (big === undefined) bigGpuCache.set(gpu, (big = gpu.memory_bytes >= 70 * GiB && !/a100/i.test(gpu.name ?? '')));
+  if (big === undefined) {
+    big = gpu.memory_bytes >= 70 * GiB && !/a100/i.test(gpu.name ?? '');
+    bigGpuCache.set(gpu, big);
+  }
   return big;
 }
 

@@ -21,7 +21,7 @@ import { kvBytesFor, kvLayout } from './kv.js';
 /** Expected distinct experts a batch of B tokens touches in one MoE layer under uniform top-k routing. */
 export function expectedDistinctExperts(E: number, k: number, B: number): number {
   if (E <= 0) return 0;
-  return E * (1 - Math.pow(1 - k / E, B));
+  return E * (1 - (1 - k / E) ** B);
 }
 
 export interface SpeedOptions {

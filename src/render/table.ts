@@ -9,7 +9,7 @@ export interface Columns {
   right?: number[];
 }
 
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour sequences this strips
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Display width: ANSI codes take none; CJK and full-width characters take two cells. */

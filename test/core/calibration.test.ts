@@ -20,7 +20,7 @@ const BOUND = {
 };
 
 /** Rows whose error exceeds the bound, per figure, and why (the report prints the reason). */
-export const OUTLIERS: Record<string, { weights?: string; kv?: string; tokens?: string }> = {
+const OUTLIERS: Record<string, { weights?: string; kv?: string; tokens?: string }> = {
   'qwen3-235b-fp8-tp4': {
     kv: "vLLM left 1.8 GiB per GPU less than modelled: the LMCache connector (kv_both) was on and holds GPU buffers of its own, and the maintainer's reply points at the V1 profiler before PR #19312, which also subtracted the CUDA context; the release is not shown",
     tokens: 'follows from the KV memory (178,880 tokens x 48,128 B = 8.02 GiB, the logged pool)',
@@ -57,7 +57,7 @@ function plan(r: StartupRow) {
 
 const err = (ours: number, logged: number | undefined) => (logged === undefined ? undefined : ours / logged - 1);
 
-export function calibrationRows() {
+function calibrationRows() {
   return STARTUP_ROWS.map((r) => {
     const { p, rt } = plan(r);
     // memory left for the KV cache on each stage; a V0 worker that does not sample has only the forward peak
@@ -94,7 +94,7 @@ const med = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-export function calibrationReport(rows: Calibrated[]): string {
+function calibrationReport(rows: Calibrated[]): string {
   const pct = (e: number | undefined) => (e === undefined ? '      -' : `${(e * 100).toFixed(1).padStart(6)}%`);
   const gib = (x: number | undefined) => (x === undefined ? '     -' : x.toFixed(2).padStart(6));
   const summary = (name: string, es: number[], bound: number) =>

@@ -11,7 +11,7 @@ import { card, gpu } from '../helpers.js';
 const MiB = 2 ** 20;
 const BOUND = { model: LLAMA_CPP_ERROR_BAND.model, kv: LLAMA_CPP_ERROR_BAND.kv, compute: LLAMA_CPP_ERROR_BAND.compute };
 
-export function llamaCppRows() {
+function llamaCppRows() {
   return LLAMA_CPP_ROWS.map((r) => {
     const c = card(r.model);
     const big = { ...gpu('h200'), usable_fraction: 1 }; // buffers do not depend on the GPU's size

@@ -16,7 +16,7 @@ import { cliAsync, gpu, ROOT } from '../helpers.js';
 const pow2 = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((k) => 2 ** k);
 
 /** A valid card: GQA or MLA attention, dense or MoE (all layers, every n-th, first-k dense), options on. */
-export const cardArb: fc.Arbitrary<Card> = fc
+const cardArb: fc.Arbitrary<Card> = fc
   .record({
     hiddenK: fc.integer({ min: 1, max: 64 }),
     layers: fc.integer({ min: 1, max: 64 }),

@@ -47,7 +47,7 @@ function engineOf(r: DecodeRow): keyof typeof SPEED_PROFILES {
   return speedProfileFor('llama.cpp', gpu(r.gpu));
 }
 
-export function calibrationReport() {
+function calibrationReport() {
   return DECODE_ROWS.map((r) => {
     const c = card(r.model);
     const prof = SPEED_PROFILES[engineOf(r)];
