@@ -45,4 +45,4 @@ export {
 export { explainComponents } from './core/explain.js';
 export { CalcError } from './core/errors.js';
 export { builtinData, resolveModel, allCards, gpuCatalog, findGpu } from './cards/registry.js';
-export type { Card, Gpu, Architecture, Claim } from './cards/schema.js';
+export type { Card, Gpu, Architecture, Claim, LayerSet } from './core/types.js';

@@ -1,7 +1,7 @@
 import { spawnSync, execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { loadBuiltinFromYaml } from '../src/cards/builtin-yaml.js';
-import type { Card } from '../src/cards/schema.js';
+import type { Card } from '../src/core/types.js';
 
 export const ROOT = join(__dirname, '..');
 export const BIN = join(ROOT, 'bin', 'moe-calc.js');

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCardFile, loadGpuCatalogFile } from './load.js';
-import type { Card, Gpu } from './schema.js';
+import type { Card, Gpu } from '../core/types.js';
 import { UserError } from '../errors.js';
 
 export interface BuiltinData {

@@ -5,7 +5,8 @@
 // Anything that would change the count in a way this mapping does not model is refused.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { CardInput, Card } from './schema.js';
+import type { CardInput } from './schema.js';
+import type { Card } from '../core/types.js';
 import { CardSchema } from './schema.js';
 import { readJsonFile, validate, checkCard } from './load.js';
 import { UserError } from '../errors.js';

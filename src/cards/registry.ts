@@ -1,7 +1,7 @@
 // Finding cards and GPUs by name: built-in data, user card folders, card files and HF configs.
 import { existsSync, statSync } from 'node:fs';
 import { delimiter, extname, join } from 'node:path';
-import type { Card, Gpu } from './schema.js';
+import type { Card, Gpu } from '../core/types.js';
 import type { BuiltinData } from './builtin-yaml.js';
 import { UserError, didYouMean } from '../errors.js';
 import { userFiles } from './lazy.js';

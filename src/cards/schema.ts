@@ -1,6 +1,16 @@
-// The model-card schema: the single source of card types (z.infer below) and of the
-// published JSON Schema (scripts/gen-schema.mjs). Strict everywhere: an unknown key is an error.
+// The model-card and GPU-catalog schemas: what a file must hold to become the core's domain types
+// (src/core/types.ts; the assertions at the end keep the two identical), and the source of the
+// published JSON Schemas. Strict everywhere: an unknown key is an error.
 import { z } from 'zod';
+import {
+  CLAIM_KINDS,
+  CLAIM_UNITS,
+  type Architecture,
+  type Card,
+  type Claim,
+  type Gpu,
+  type LayerSet,
+} from '../core/types.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const posInt = z.number().int().positive().max(MAX);
@@ -130,26 +140,13 @@ export const ArchitectureSchema = z.strictObject({
   mtp_layers: nonNegInt.max(16).default(0),
 });
 
-const ClaimKinds = [
-  'total_params',
-  'active_params',
-  'per_expert_params',
-  'experts',
-  'top_k',
-  'context',
-  'vocab',
-  'weight_bytes',
-  'gpu_requirement',
-  'file_size',
-] as const;
-
 export const ClaimSchema = z.strictObject({
   quote: z.string().min(1).max(2000),
   source: z.string().min(1).max(2000),
   date: z.string().max(32).optional(),
-  kind: z.enum(ClaimKinds),
+  kind: z.enum(CLAIM_KINDS),
   value: z.number().nonnegative().max(1e18),
-  unit: z.enum(['params', 'count', 'tokens', 'characters', 'bytes', 'GB', 'GiB']),
+  unit: z.enum(CLAIM_UNITS),
   /** the rounding step the quote states: 1e9 for "314B", 1 for "628GB"; 0 = exact; omitted = about (+-5%) */
   rounding: z.number().nonnegative().max(1e18).optional(),
   /** weight_bytes / file_size: the precision the figure is about */
@@ -186,12 +183,8 @@ export const CardSchema = z.strictObject({
   claims: z.array(ClaimSchema).max(500).default([]),
 });
 
-export type Card = z.infer<typeof CardSchema>;
+/** A card before defaults are filled in (what the config importer builds). */
 export type CardInput = z.input<typeof CardSchema>;
-export type Architecture = z.infer<typeof ArchitectureSchema>;
-export type LayerSet = z.infer<typeof LayerSetSchema>;
-export type Claim = z.infer<typeof ClaimSchema>;
-export type ClaimKind = (typeof ClaimKinds)[number];
 
 // --- GPU catalog -------------------------------------------------------------------------------
 
@@ -219,4 +212,13 @@ export const GpuSchema = z.strictObject({
   source: z.string().min(1).max(2000),
 });
 export const GpuCatalogSchema = z.strictObject({ gpus: z.array(GpuSchema).min(1).max(1000) });
-export type Gpu = z.infer<typeof GpuSchema>;
+
+// The schemas produce exactly the core's types: a field added to one and not the other fails the build.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+export const SCHEMAS_MATCH_CORE_TYPES: [
+  Same<z.output<typeof CardSchema>, Card>,
+  Same<z.output<typeof ArchitectureSchema>, Architecture>,
+  Same<z.output<typeof LayerSetSchema>, LayerSet>,
+  Same<z.output<typeof ClaimSchema>, Claim>,
+  Same<z.output<typeof GpuSchema>, Gpu>,
+] = [true, true, true, true, true];

@@ -31,7 +31,7 @@ import {
   defaultNonTorchBytes,
   vllmGeneration,
 } from '../core/overhead.js';
-import type { Card, Gpu } from '../cards/schema.js';
+import type { Card, Gpu } from '../core/types.js';
 import { UserError, didYouMean } from '../errors.js';
 import { ENGINES, launchCommand, shellQuote, type Engine, type LaunchCommand } from '../core/engines.js';
 import { terminalTable, bar } from '../render/table.js';

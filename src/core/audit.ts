@@ -7,7 +7,7 @@
 // - no rounding ("about 500GB", "> 90 GB"): holds within 5%;
 // - otherwise close within 10% (the gap is stated), else does not hold (with the ratio);
 // - units the derivation has no meaning for (characters of text) are not checkable.
-import type { Card, Claim, Gpu } from '../cards/schema.js';
+import type { Card, Claim, Gpu } from './types.js';
 import type { ParamDerivation } from './params.js';
 import { COMPONENTS } from './params.js';
 import { getPrecision, weightBytes, type Precision } from './precision.js';

@@ -6,7 +6,7 @@
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
 // --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype); llama.cpp
 // `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe).
-import type { Card } from '../cards/schema.js';
+import type { Card } from './types.js';
 import type { Plan } from './fit.js';
 
 export const ENGINES = ['vllm', 'sglang', 'llama.cpp'] as const;

@@ -1,5 +1,5 @@
 // How each component's count is formed, as text a reader can check by hand. Pure.
-import type { Architecture } from '../cards/schema.js';
+import type { Architecture } from './types.js';
 import type { Component, ParamDerivation } from './params.js';
 
 const x = (...parts: (number | string)[]) => parts.join(' x ');

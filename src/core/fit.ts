@@ -10,7 +10,7 @@
 //   + KV of its stage's layers + runtime overheads (overhead.ts: vLLM's profile by release for engine
 //   precisions; llama.cpp's compute buffer, layer split and host-side input embedding for GGUF files),
 //   within memory x utilization.
-import type { Architecture, Card, Gpu } from '../cards/schema.js';
+import type { Architecture, Card, Gpu } from './types.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';

@@ -9,7 +9,7 @@
 //   the hybrid allocator).
 // Mamba layers keep a fixed state per sequence: d_inner x (d_conv - 1) conv state plus
 //   d_inner x d_state SSM state (transformers Jamba cache), sharded across TP ranks by d_inner.
-import type { Architecture } from '../cards/schema.js';
+import type { Architecture } from './types.js';
 import { inLayerSet } from './params.js';
 import { CalcError } from './errors.js';
 

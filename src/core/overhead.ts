@@ -6,7 +6,7 @@
 // on the vLLM release, so each generation is one row of VLLM_GENERATIONS; `fit` uses the newest and
 // the calibration table (test/fixtures/vllm-startup-logs.ts) names the release each log came from.
 // Each constant names its source beside it; test/core/calibration.test.ts checks the whole against logs.
-import type { Architecture, Gpu } from '../cards/schema.js';
+import type { Architecture, Gpu } from './types.js';
 import { CalcError } from './errors.js';
 
 const GiB = 2 ** 30;

@@ -4,7 +4,7 @@
 // its role (what a quantiser sees) and component (what the breakdown reports). The shapes follow
 // the Hugging Face `transformers` modeling code of each model family (cited in the card that uses
 // a feature) and, for Grok, SGLang's grok.py.
-import type { Architecture, Card, LayerSet } from '../cards/schema.js';
+import type { Architecture, Card, LayerSet } from './types.js';
 import { CalcError } from './errors.js';
 
 export type Component =

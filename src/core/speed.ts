@@ -12,7 +12,7 @@
 // another for a single token, so they add no bandwidth to one sequence's step.
 // Prefill: 2 x active x prompt tokens + attention (4 x layers x heads x head width x tokens^2 / 2)
 // FLOPs at peak x efficiency: the time to first token.
-import type { Card, Gpu } from '../cards/schema.js';
+import type { Card, Gpu } from './types.js';
 import type { ParamDerivation } from './params.js';
 import type { Precision } from './precision.js';
 import { layerBytes, offloadCutoff } from './fit.js';
