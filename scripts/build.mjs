@@ -5,6 +5,7 @@
 //   dist/user-files.cjs   YAML + zod + config import, required only when a user file is named
 //   dist/index.js         the library (ESM)
 //   dist/builtin.json     the validated built-in data, for tests
+//   dist/types/           type declarations of the library
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -47,6 +48,16 @@ const define = { __MOE_CALC_BUILTIN_JSON__: JSON.stringify(json), __MOE_CALC_BUN
 const external = ['./user-files.cjs'];
 // commander requires child_process for executable subcommands, which moe-calc has none of;
 // loading it costs ~5 ms of start-up, so it is required only if something touches it.
+// cli-table3 draws the tables; its width measure is replaced by src/render/width.ts (same rules,
+// without loading emoji-regex at start-up), and its optional colour package is never reached
+// (moe-calc colours cells itself), so it stays out of the bundle.
+const tableDeps = {
+  name: 'table-deps',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: join(root, 'src/render/string-width.cjs') }));
+    b.onResolve({ filter: /^@colors\/colors/ }, (a) => ({ path: a.path, external: true }));
+  },
+};
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
@@ -64,7 +75,7 @@ await build({
   outfile: join(dist, 'cli.cjs'),
   define,
   external,
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, tableDeps],
 });
 await build({
   ...common,
@@ -73,8 +84,17 @@ await build({
   outfile: join(dist, 'index.js'),
   define,
   external,
+  plugins: [tableDeps],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
+// Type declarations for library users (package.json "types"), from the same sources.
+execFileSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 // 3. V8 code cache for the CLI, from one run of the main job.
 // A user card run also stores the cache of the YAML/zod reader.
 execFileSync(

@@ -54,6 +54,8 @@ function build(run: (p: Promise<number>) => void): Command {
     )
     .version('0.1.0')
     .option('--json', 'print one JSON document (schemaVersion 1) instead of tables; errors go to stderr as JSON')
+    .option('--markdown', 'print markdown (tables for pull requests and READMEs)')
+    .option('--wide', 'show every table column whatever the terminal width (default: fit the terminal)')
     .option('--no-color', 'no colours (NO_COLOR is also honoured)')
     .option('--gib', 'show memory in GiB (2^30 bytes) instead of GB (10^9 bytes)')
     .option('--models <dir>', 'add a folder of YAML model cards (also MOE_CALC_MODELS, ":"-separated)')
@@ -76,7 +78,6 @@ ${EXIT_CODES}`,
   program
     .command('list')
     .description('list the known model cards with total/active parameters')
-    .option('--markdown', 'print a markdown table')
     .action((_o, cmd: Command) => run(globals(cmd).then((o) => listCommand(o as never))));
 
   program
@@ -142,6 +143,7 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--enforce-eager', 'no CUDA graphs (vLLM --enforce-eager): their memory is not taken from the budget')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
+    .option('--explain', 'also print how every overhead and error band is derived')
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
     .option(
       '--offload-experts <N|auto>',
@@ -217,13 +219,11 @@ Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precis
     .option('--gpu <id>', 'also show how many of this GPU each model needs')
     .option('--precision <list>', 'comma-separated precisions (default bf16,fp8,int4,q4_k_m)')
     .option('--context <tokens>', 'context for the GPU count (default 8192)')
-    .option('--markdown', 'print a markdown table (for pull requests)')
     .action((models: string[], _o, cmd: Command) => run(globals(cmd).then((o) => compareCommand(models, o as never))));
 
   program
     .command('gpus')
     .description('the GPU catalog: memory as the runtime reports it, bandwidth, TFLOPS, fp8/fp4 support')
-    .option('--markdown', 'print a markdown table')
     .action((_o, cmd: Command) => run(globals(cmd).then((o) => gpusCommand(o as never))));
 
   program
@@ -231,7 +231,6 @@ Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precis
     .description('check the figures publications quote (card "claims") against the derivation')
     .argument('[models...]', 'card ids or files (default: every card)')
     .option('--strict', 'exit 1 when any claim does not hold')
-    .option('--markdown', 'print a markdown table')
     .addHelpText(
       'after',
       `

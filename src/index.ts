@@ -1,4 +1,28 @@
-// moe-calc as a library: the same pure core the CLI uses, typed.
+// moe-calc as a library. The report functions are what the CLI runs: each resolves names and returns
+// the report object the CLI renders (and prints with --json):
+//   import { fit, show, compare } from 'moe-calc';
+//   const r = await fit('grok-2', { gpu: 'a100-40g' });
+// Below them, the pure core they are built from, typed.
+export {
+  audit,
+  type CompareRequest,
+  compare,
+  type FitRequest,
+  fit,
+  gpus,
+  list,
+  type Sources,
+  show,
+  speed,
+} from './api.js';
+export type { AuditClaim, AuditReport } from './core/reports/audit.js';
+export type { GpusReport, ListReport } from './core/reports/catalog.js';
+export type { CompareReport } from './core/reports/compare.js';
+export type { FitPlanRow, FitReport } from './core/reports/fit.js';
+export type { ShowReport } from './core/reports/show.js';
+export type { SpeedReport, SpeedTuning } from './core/reports/speed.js';
+export { UserError } from './errors.js';
+
 export {
   deriveParams,
   inLayerSet,

@@ -692,6 +692,17 @@ function nativePrecision(c: Cfg, type: string): string {
   throw new UserError(`${c.file}: torch_dtype: "${dt}" is not supported (bfloat16, float16, float32)`);
 }
 
+/** A config's model name: its `_name_or_path` (metadata: any value that names nothing falls back), else
+ *  the file's name when it is not config.json ("zai-org--GLM-4.5-Air.json"), else the folder's. */
+export function modelName(nameOrPath: unknown, file: string): string {
+  const fromPath = typeof nameOrPath === 'string' ? basename(nameOrPath.trim().replace(/[\\/]+$/, '')) : '';
+  if (fromPath && /[a-z0-9]/i.test(fromPath) && fromPath.length <= 200) return fromPath;
+  const stem = basename(file).replace(/\.json$/i, '');
+  if (stem && stem.toLowerCase() !== 'config') return stem;
+  const folder = basename(dirname(file));
+  return folder && folder !== '.' && folder !== '/' ? folder : 'imported model';
+}
+
 function kebabId(s: string): string {
   const id = s
     .toLowerCase()
@@ -744,9 +755,7 @@ export function importConfig(data: unknown, file: string): ImportResult {
   const { a, notes } = mapType(type, c);
   // quantization / dtype live on the top-level config even when the text config is nested
   const native = nativePrecision(root.has('quantization_config') || !c.has('torch_dtype') ? root : c, type);
-  const folder = basename(dirname(file));
-  const nameOrPath = root.str('_name_or_path');
-  const name = nameOrPath ? basename(nameOrPath) : folder && folder !== '.' ? folder : 'imported model';
+  const name = modelName(root.raw('_name_or_path'), file);
   const card: CardInput = {
     id: kebabId(name),
     name,

@@ -1,11 +1,18 @@
 // Shared pieces of the command modules: global options, flag parsing, output.
 import { writeSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import type { ByteUnit } from '../render/format.js';
+import type { Sources } from '../api.js';
 import { modelDirsFrom } from '../cards/registry.js';
+import { UserError } from '../errors.js';
+import type { Doc } from '../render/doc.js';
+import type { ByteUnit } from '../render/format.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { renderTerminal } from '../render/terminal.js';
+import { outputWidth } from '../render/width.js';
 
 export interface GlobalOptions {
   json?: boolean;
+  markdown?: boolean;
+  wide?: boolean;
   color?: boolean;
   debug?: boolean;
   models?: string;
@@ -21,6 +28,19 @@ export function unitOf(o: GlobalOptions): ByteUnit {
 
 export function registryOptions(o: GlobalOptions) {
   return { modelDirs: modelDirsFrom(o.models) };
+}
+
+/** The card folders and GPU file the global flags name, for the library API. */
+export function sourcesOf(o: GlobalOptions): Sources {
+  return { modelDirs: modelDirsFrom(o.models), ...(o.gpus !== undefined ? { gpusFile: o.gpus } : {}) };
+}
+
+/** Print a command's result: its report as JSON, or its document as markdown or terminal text. */
+export function emit(o: GlobalOptions, report: unknown, doc: () => Doc): void {
+  checkOutputFlags(o);
+  if (o.json) printJson(report);
+  else if (o.markdown) print(renderMarkdown(doc()));
+  else print(renderTerminal(doc(), { width: outputWidth(), wide: o.wide ?? false }));
 }
 
 /** Output is collected and written once, with a blocking write, when the command ends (flushOutput):

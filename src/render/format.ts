@@ -43,3 +43,14 @@ export function tokens(n: number): string {
 export function pct(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`;
 }
+
+/** 0.02 -> "±2%" */
+export function pctBand(x: number): string {
+  return `±${+(x * 100).toFixed(1)}%`;
+}
+
+/** Tokens for a sentence: 88,366 -> "88K", 131,072 -> "131K", 4,096 -> "4,096". */
+export function shortTokens(n: number): string {
+  if (!Number.isFinite(n) || n >= Number.MAX_SAFE_INTEGER) return 'unbounded';
+  return n >= 10_000 ? `${Math.floor(n / 1000)}K` : int(n);
+}

@@ -62,7 +62,7 @@ describe('fit', () => {
   it('--precision bf16 --count 8 exits 1 and states the shortfall', () => {
     const r = cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'bf16', '--count', '8']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Does not fit on 8 x a100-40g at bf16: short \d+\.\d+ GB per GPU/);
+    expect(r.stdout).toMatch(/Does not fit 8 x A100 40GB at bf16: short \d+\.\d+ GB per GPU/);
   });
   it('--count that fits exits 0', () => {
     expect(cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--precision', 'fp8', '--count', '8']).code).toBe(0);
@@ -75,8 +75,8 @@ describe('fit', () => {
   });
   it('prints a bar per GPU and labels units', () => {
     const r = cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--precision', 'bf16']);
-    expect(r.stdout).toMatch(/GPU {2}0 #+/);
-    expect(r.stdout).toMatch(/GPU {2}1 #+/);
+    // two identical GPUs: one bar line for both
+    expect(r.stdout).toMatch(/GPU 0-1 #+/);
     expect(r.stdout).toMatch(/GB/);
     expect(cli(['fit', 'mixtral-8x7b', '--gpu', 'h100', '--gib']).stdout).toMatch(/GiB/);
   });
@@ -121,6 +121,7 @@ describe('vLLM memory accounting (--vllm, --tp, --max-num-seqs, --enforce-eager)
       '1',
       '--vllm',
       '0.10.1',
+      '--explain',
     ]);
     expect(old.code).toBe(1);
     expect(old.stdout).toMatch(/vLLM 0\.8\.0 - 0\.11\.0/);
@@ -474,7 +475,7 @@ describe('expert offload and speed', () => {
   it('speed gives tokens/s with its error band and prints every assumption', () => {
     const r = cli(['speed', 'qwen3-235b-a22b', '--gpu', 'rtx-4090', '--cpu-memory', '192', '--precision', 'q4_k_m']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/decode: \d+\.\d tokens\/s per sequence \(expected \d+\.\d-\d+\.\d\)/);
+    expect(r.stdout).toMatch(/decode \d+\.\d tokens\/s per sequence \(expected \d+\.\d-\d+\.\d\)/);
     expect(r.stdout).toMatch(/host reads .* at 60 GB\/s \(assumed/);
     expect(r.stdout).toMatch(/8\.00 of 128 distinct routed experts/);
     const doc = cliJson(['speed', 'gpt-oss-20b', '--gpu', 'rtx-4090']);

@@ -1,0 +1,244 @@
+// The library API: each function resolves names (built-in cards, card files, configs, GPUs) and
+// returns the report object the CLI renders, so a program and the command line cannot disagree.
+//   import { fit, show, compare } from 'moe-calc';
+//   const r = await fit('grok-2', { gpu: 'a100-40g' });  // r.plans, r.chosen, r.warnings ...
+import { allCards, findGpu, gpuCatalog, type RegistryOptions, resolveModel } from './cards/registry.js';
+import type { Engine } from './core/engines.js';
+import { ENGINES } from './core/engines.js';
+import { tpRejection, type FitOptions } from './core/fit.js';
+import { kvDtypeBytes } from './core/kv.js';
+import { CURRENT_GENERATION, DEFAULT_UTILIZATION, vllmGeneration } from './core/overhead.js';
+import { countLayers } from './core/params.js';
+import { getPrecision } from './core/precision.js';
+import {
+  buildFitReport,
+  DEFAULT_CONTEXT,
+  type FitReport,
+  type FitSetup,
+  selectPrecisions,
+} from './core/reports/fit.js';
+import { type AuditReport, buildAuditReport } from './core/reports/audit.js';
+import { buildGpusReport, buildListReport, type GpusReport, type ListReport } from './core/reports/catalog.js';
+import { buildCompareReport, COMPARE_PRECISIONS, type CompareReport } from './core/reports/compare.js';
+import { buildShowReport, type ShowReport } from './core/reports/show.js';
+import { buildSpeedReport, type SpeedReport, type SpeedTuning, speedPlan } from './core/reports/speed.js';
+import type { Card, Gpu } from './core/types.js';
+import { didYouMean, UserError } from './errors.js';
+import { int } from './render/format.js';
+
+/** Where to find cards and GPUs besides the built-in ones. */
+export interface Sources {
+  /** folders of user cards (the CLI's --models and MOE_CALC_MODELS) */
+  modelDirs?: readonly string[];
+  /** a GPU catalog file whose entries add to or replace the built-in GPUs (--gpus) */
+  gpusFile?: string;
+}
+
+export interface FitRequest extends Sources {
+  /** GPU id or alias from the catalog */
+  gpu: string;
+  /** precision ids, 'all', or undefined for the native one, bf16, fp8, int4, q8_0 and q4_k_m */
+  precision?: readonly string[] | 'all';
+  /** check exactly this many GPUs */
+  count?: number;
+  /** tokens per sequence (default 8192, capped at the model's maximum) */
+  context?: number;
+  /** concurrent sequences (default 1) */
+  batch?: number;
+  kvPrecision?: string;
+  utilization?: number;
+  /** unified memory: the share the GPU may use */
+  usableFraction?: number;
+  tp?: number;
+  gpusPerNode?: number;
+  batchTokens?: number;
+  maxNumSeqs?: number;
+  /** account memory as this vLLM release does */
+  vllm?: string;
+  enforceEager?: boolean;
+  activationBytes?: number;
+  nonTorchBytes?: number;
+  engine?: string;
+  /** host memory for offloaded experts, bytes; enables expert offload */
+  cpuMemoryBytes?: number;
+  /** MoE layers whose experts go to host memory, or 'auto' for the fewest that fit */
+  offloadExperts?: number | 'auto';
+}
+
+function registry(s: Sources): RegistryOptions {
+  return { modelDirs: s.modelDirs ?? [] };
+}
+
+export async function resolveGpu(name: string, s: Sources): Promise<Gpu> {
+  return findGpu(await gpuCatalog(s.gpusFile), name);
+}
+
+export function parseEngine(name: string): Engine {
+  const e = name.toLowerCase().replace(/^llamacpp$|^llama-cpp$/, 'llama.cpp');
+  if (!(ENGINES as readonly string[]).includes(e)) {
+    throw new UserError(`--engine: unknown engine "${name}" (expected ${ENGINES.join(', ')})${didYouMean(e, ENGINES)}`);
+  }
+  return e as Engine;
+}
+
+/** Check a fit request against the model and the GPU and fill in every default. */
+export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitRequest, 'gpu'>): FitSetup {
+  let gpu = gpuIn;
+  if (q.usableFraction !== undefined) {
+    if (gpu.usable_fraction >= 1) {
+      throw new UserError(
+        `--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets the engine's share`,
+      );
+    }
+    gpu = { ...gpu, usable_fraction: q.usableFraction };
+  }
+  const a = card.architecture;
+  if (q.context !== undefined && q.context > a.max_context) {
+    throw new UserError(
+      `--context: ${int(q.context)} tokens exceeds ${card.id}'s maximum context of ${int(a.max_context)} tokens`,
+    );
+  }
+  const kvPrecision = (q.kvPrecision ?? 'bf16').toLowerCase();
+  const kvBytes = kvDtypeBytes(kvPrecision);
+  const { tp, count, gpusPerNode } = q;
+  if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode) {
+    throw new UserError(
+      `--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`,
+    );
+  }
+  const precisions = selectPrecisions(card, q.precision);
+  if (tp !== undefined) {
+    // --tp sets the engines' tensor-parallel size; GGUF rows keep llama.cpp's layer split (TP 1)
+    const engines = precisions.filter((x) => !x.gguf);
+    const why = (engines.length ? engines : precisions).map((x) => tpRejection(card, tp, x)).find((r) => r);
+    if (why) throw new UserError(`--tp: ${why}`);
+    if (count !== undefined && count % tp !== 0) {
+      throw new UserError(`--tp: ${tp} does not divide --count ${count} (the GPUs are TP x pipeline stages)`);
+    }
+  }
+  let offload: FitOptions['offload'];
+  if (q.offloadExperts !== undefined) {
+    if (q.cpuMemoryBytes === undefined) {
+      throw new UserError('--offload-experts: needs --cpu-memory <GB> (the host memory the experts may use)');
+    }
+    if (!a.moe) throw new UserError(`--offload-experts: ${card.id} is dense: it has no routed experts to offload`);
+    const moeLayers = countLayers(a.moe.layers, a.num_layers);
+    if (q.offloadExperts !== 'auto' && q.offloadExperts > moeLayers) {
+      throw new UserError(
+        `--offload-experts: expected an integer from 0 to ${moeLayers} (the MoE layers), got ${q.offloadExperts}`,
+      );
+    }
+    offload = { layers: q.offloadExperts, hostBytes: q.cpuMemoryBytes };
+  } else if (q.cpuMemoryBytes !== undefined) {
+    offload = { layers: 'auto', hostBytes: q.cpuMemoryBytes };
+  }
+  if (offload && gpu.usable_fraction < 1) {
+    throw new UserError(
+      `--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading experts frees nothing`,
+    );
+  }
+  const options: Omit<FitOptions, 'precision'> = {
+    kvBytes,
+    context: q.context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
+    batch: q.batch ?? 1,
+    utilization: q.utilization ?? DEFAULT_UTILIZATION,
+    gpusPerNode: Math.max(gpusPerNode ?? gpu.gpus_per_node, tp ?? 1),
+    ...(tp !== undefined ? { tp } : {}),
+    batchTokens: q.batchTokens,
+    maxNumSeqs: q.maxNumSeqs,
+    generation: q.vllm === undefined ? CURRENT_GENERATION : vllmGeneration(q.vllm),
+    ...(q.enforceEager ? { cudaGraphBytes: 0 } : {}),
+    activationBytes: q.activationBytes,
+    nonTorchBytes: q.nonTorchBytes,
+    count,
+    ...(offload ? { offload } : {}),
+  };
+  return {
+    card,
+    file,
+    gpu,
+    precisions,
+    explicitPrecision: q.precision !== undefined,
+    options,
+    kvPrecision,
+    explicitContext: q.context !== undefined,
+    engine: q.engine === undefined ? undefined : parseEngine(q.engine),
+  };
+}
+
+export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> {
+  const [{ card, file }, gpu] = await Promise.all([resolveModel(model, registry(q)), resolveGpu(q.gpu, q)]);
+  return fitSetupFor(card, file, gpu, q);
+}
+
+/** The fewest GPUs per precision (or the check of `count` GPUs), the chosen plan and its launch command. */
+export async function fit(model: string, q: FitRequest): Promise<FitReport> {
+  return buildFitReport(await fitSetup(model, q));
+}
+
+/** Decode and prefill speed of the plan `fit` would choose for the first (or native) precision. */
+export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = {}): Promise<SpeedReport> {
+  if (Array.isArray(q.precision) && q.precision.length > 1)
+    throw new UserError('--precision: speed takes one precision');
+  if (q.precision === 'all') throw new UserError('--precision: speed takes one precision, not "all"');
+  const s = await fitSetup(model, q);
+  s.precisions = [s.precisions[0]!]; // the one asked for, else the native one
+  const plan = speedPlan(s);
+  if (!plan) {
+    const o = s.options;
+    throw new UserError(
+      `${s.card.id} at ${s.precisions[0]!.id} does not fit ${o.count ? `${o.count} x ` : ''}${s.gpu.id}` +
+        `${o.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`,
+    );
+  }
+  return buildSpeedReport(s, plan, tuning);
+}
+
+/** The exact parameter breakdown of a model, its weights, KV per token and sources. */
+export async function show(model: string, s: Sources = {}): Promise<ShowReport> {
+  const { card, file, origin, crossCheck } = await resolveModel(model, registry(s));
+  return buildShowReport(card, { file, origin, crossCheck });
+}
+
+/** Every card: the built-in ones, then those of the folders named. */
+export async function list(s: Sources = {}): Promise<ListReport> {
+  return buildListReport(await allCards(registry(s)));
+}
+
+/** The GPU catalog (built-in, plus the GPU file named). */
+export async function gpus(s: Sources = {}): Promise<GpusReport> {
+  return buildGpusReport(await gpuCatalog(s.gpusFile));
+}
+
+export interface CompareRequest extends Sources {
+  /** card ids, files or configs; every card when empty */
+  models?: readonly string[];
+  precision?: readonly string[];
+  gpu?: string;
+  context?: number;
+}
+
+/** Models side by side; with a GPU, how many of it each needs. */
+export async function compare(q: CompareRequest = {}): Promise<CompareReport> {
+  const r = registry(q);
+  const cards = q.models?.length ? await Promise.all(q.models.map((m) => resolveModel(m, r))) : await allCards(r);
+  if (cards.length === 0) throw new UserError('compare: no models given');
+  const precisions = (q.precision ?? COMPARE_PRECISIONS).map((p) => getPrecision(p.trim()));
+  const gpu = q.gpu === undefined ? undefined : await resolveGpu(q.gpu, q);
+  return buildCompareReport(
+    cards.map((c) => c.card),
+    precisions,
+    gpu,
+    q.context,
+  );
+}
+
+/** The published claims of the cards named (every card when none), judged against the derivation. */
+export async function audit(
+  models: readonly string[] = [],
+  s: Sources & { strict?: boolean } = {},
+): Promise<AuditReport> {
+  const r = registry(s);
+  const cards = models.length ? await Promise.all(models.map((m) => resolveModel(m, r))) : await allCards(r);
+  return buildAuditReport(cards, s.strict ?? false);
+}

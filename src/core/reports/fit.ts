@@ -1,0 +1,418 @@
+// The fit report: for each precision the fewest GPUs (or the check of a given count), the chosen plan,
+// its launch command, pre-flight warnings and every assumption. What `fit --json` prints and what the
+// text renderer lays out. Pure: the caller resolves the model and the GPU.
+import type { Engine, LaunchCommand } from '../engines.js';
+import { launchCommand } from '../engines.js';
+import {
+  expertLayoutFor,
+  fitPlan,
+  layerBytes,
+  type FitOptions,
+  type Plan,
+  runtimeOverheads,
+  totalWeightBytes,
+} from '../fit.js';
+import {
+  CURRENT_GENERATION,
+  defaultNonTorchBytes,
+  LLAMA_CPP_ERROR_BAND,
+  LLAMA_CPP_UBATCH,
+  MEMORY_ERROR_BAND,
+  SAMPLER_BYTES,
+} from '../overhead.js';
+import { deriveParams, type ParamDerivation } from '../params.js';
+import { getPrecision, PRECISIONS, type Precision } from '../precision.js';
+import {
+  DEFAULT_HOST_BANDWIDTH,
+  estimateSpeed,
+  SPEED_PROFILES,
+  type SpeedEstimate,
+  type SpeedProfileId,
+  speedProfileFor,
+} from '../speed.js';
+import type { Card, Gpu } from '../types.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** Precisions `fit` shows when none are asked for (the native one is added first). */
+export const DEFAULT_FIT_PRECISIONS = ['bf16', 'fp8', 'int4', 'q8_0', 'q4_k_m'];
+export const DEFAULT_CONTEXT = 8192;
+
+/** A fit question with every name resolved and every default applied. */
+export interface FitSetup {
+  card: Card;
+  /** where the card came from (a built-in file, a user file, a config) */
+  file: string;
+  gpu: Gpu;
+  precisions: Precision[];
+  /** true when the precisions were asked for (the first one is then the plan drawn) */
+  explicitPrecision: boolean;
+  options: Omit<FitOptions, 'precision'>;
+  kvPrecision: string;
+  explicitContext: boolean;
+  engine?: Engine | undefined;
+}
+
+export function selectPrecisions(card: Card, ids: readonly string[] | 'all' | undefined): Precision[] {
+  if (ids === 'all') return [...PRECISIONS];
+  const list = ids ?? [card.architecture.native_precision, ...DEFAULT_FIT_PRECISIONS];
+  return [...new Set(list.map((p) => getPrecision(p.trim()).id))].map((i) => getPrecision(i));
+}
+
+export interface PrecisionResult {
+  precision: Precision;
+  plan: Plan | undefined;
+  /** all weights at this precision */
+  weightsBytes: number;
+  /** decode estimate for the plan (engine profile by precision: llama.cpp for GGUF, else vLLM; Metal on Apple) */
+  speed?: SpeedEstimate;
+  speedEngine?: SpeedProfileId;
+}
+
+/** The speed profile a plan is estimated with: the --engine given, else llama.cpp for GGUF files and vLLM otherwise. */
+export function speedEngineFor(p: Precision, engine?: string): 'llama.cpp' | 'vllm' | 'sglang' {
+  if (engine === 'llama.cpp' || engine === 'vllm' || engine === 'sglang') return engine;
+  return p.gguf ? 'llama.cpp' : 'vllm';
+}
+
+export function speedOf(
+  s: FitSetup,
+  d: ParamDerivation,
+  precision: Precision,
+  plan: Plan,
+  hostBandwidth = DEFAULT_HOST_BANDWIDTH,
+): { speed: SpeedEstimate; engine: SpeedProfileId } {
+  const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
+  const prof = SPEED_PROFILES[engine];
+  const speed = estimateSpeed(s.card, d, s.gpu, {
+    precision,
+    kvBytes: s.options.kvBytes,
+    context: s.options.context,
+    batch: s.options.batch,
+    tensorParallel: plan.tensorParallel,
+    bandwidthEfficiency: prof.bandwidthEfficiency,
+    computeEfficiency: prof.computeEfficiency,
+    layerLatency: prof.layerLatency,
+    tpLatency: prof.tpLatency,
+    offloadLayers: plan.offload?.layers ?? 0,
+    hostBandwidth,
+  });
+  return { speed, engine };
+}
+
+export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): PrecisionResult[] {
+  const a = s.card.architecture;
+  return s.precisions.map((precision) => {
+    const plan = fitPlan(s.card, d, s.gpu, { ...s.options, precision });
+    const sp = plan?.fits ? speedOf(s, d, precision, plan) : undefined;
+    return {
+      precision,
+      plan,
+      weightsBytes: totalWeightBytes(layerBytes(d, a, precision)),
+      ...(sp ? { speed: sp.speed, speedEngine: sp.engine } : {}),
+    };
+  });
+}
+
+/** The plan drawn per GPU: the precision asked for, else the fewest GPUs at the native precision or
+ *  at 8 bits or more (ties go to the higher precision, the table order). */
+export function chosenPlan(
+  results: PrecisionResult[],
+  native: string,
+  explicit: boolean,
+  totalParams: number,
+): Plan | undefined {
+  if (explicit) return results[0]?.plan;
+  const nativeId = getPrecision(native).id;
+  const eligible = results.filter(
+    (r) => r.plan?.fits && (r.precision.id === nativeId || (r.weightsBytes * 8) / totalParams >= 7.9),
+  );
+  let best: PrecisionResult | undefined;
+  for (const r of eligible) if (!best || r.plan!.gpuCount < best.plan!.gpuCount) best = r;
+  return best?.plan ?? results.find((r) => r.plan)?.plan;
+}
+
+/** The context to serve: what fits, rounded down to a multiple of 1024 tokens past 4096. */
+function servedContext(fits: number, modelMax: number): number {
+  const c = Math.min(fits, modelMax);
+  return c > 4096 && c < modelMax ? Math.floor(c / 1024) * 1024 : c;
+}
+
+export const layoutName = (p: Pick<Plan, 'tensorParallel' | 'pipelineParallel'>): string =>
+  p.pipelineParallel > 1 ? `TP${p.tensorParallel} x PP${p.pipelineParallel}` : `TP${p.tensorParallel}`;
+
+/** Pre-flight: what would stop the plan from starting or disappoint, each with its fix. */
+export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan | undefined): string[] {
+  const w: string[] = [];
+  for (const { precision } of results) {
+    if (precision.needs === 'fp8' && !s.gpu.native_fp8)
+      w.push(
+        `${s.gpu.id} has no native fp8: engines run ${precision.id} weights weight-only (vLLM's fp8 Marlin kernel), ` +
+          'same memory, slower matmuls; int8 or a GPU with fp8 (H100, L40S, MI300X) computes faster',
+      );
+    if (precision.needs === 'fp4' && !s.gpu.native_fp4) {
+      const l = expertLayoutFor(precision, s.gpu, s.options.generation ?? CURRENT_GENERATION);
+      w.push(
+        `${s.gpu.id} has no native fp4: ${precision.id} weights run weight-only` +
+          (l
+            ? ` through vLLM's ${l.id} kernel (its padded layout is what the plan counts)`
+            : ' through a fallback kernel') +
+          '; fp4 compute needs a Blackwell GPU',
+      );
+    }
+  }
+  for (const { plan } of results) {
+    if (plan && !plan.fits && plan.perGpu.weightsBytes + plan.perGpu.overheadBytes <= plan.perGpu.budgetBytes) {
+      w.push(
+        `at ${plan.precision} on ${plan.gpuCount} GPUs the weights fit but the KV cache for ${s.options.batch} x ` +
+          `${s.options.context} tokens does not: up to ${plan.maxContext} tokens fit; lower --context or add GPUs`,
+      );
+    }
+  }
+  if (chosen) {
+    const nodes = Math.ceil(chosen.gpuCount / s.options.gpusPerNode);
+    if (nodes > 1)
+      w.push(
+        `the ${chosen.precision} plan spans ${nodes} nodes (${layoutName(chosen)}): pipeline stages cross the ` +
+          'network, so a fast interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size',
+      );
+    if (s.gpu.vendor === 'nvidia' && !s.gpu.native_fp8 && s.gpu.gpus_per_node < 8 && chosen.tensorParallel > 1)
+      w.push(
+        `${s.gpu.id} has no NVLink: TP${chosen.tensorParallel} all-reduces over PCIe; ` +
+          'pipeline parallel (--gpus-per-node 1) may be faster',
+      );
+  }
+  return w;
+}
+
+export function assumptionsOf(s: FitSetup) {
+  const o = s.options;
+  const g = o.generation ?? CURRENT_GENERATION;
+  // the vLLM figures for the engine precisions (GGUF rows have their own block below)
+  const r = runtimeOverheads(
+    s.card.architecture,
+    s.gpu,
+    { ...o, precision: s.precisions.find((p) => !p.gguf) ?? getPrecision('bf16') },
+    1,
+    1,
+  );
+  const layouts = s.precisions.map((p) => [p.id, expertLayoutFor(p, s.gpu, g)] as const).filter(([, l]) => l);
+  return {
+    context: o.context,
+    batch: o.batch,
+    kvPrecision: s.kvPrecision,
+    utilization: o.utilization,
+    gpusPerNode: o.gpusPerNode,
+    engineMemoryModel: `vLLM ${g.releases}`,
+    batchTokens: r.batchTokens,
+    maxNumSeqs: r.maxNumSeqs,
+    activationBytes: o.activationBytes ?? {
+      forward: 'batchTokens x 2 x (4 x hidden + max(3 x dense ffn / TP, top_k x (3 x expert ffn / TP + hidden)))',
+      lastStageSampler: `2 x batchTokens x hidden + min(maxNumSeqs, batchTokens) x vocab x ${SAMPLER_BYTES[o.sampler ?? g.sampler]} B (+2/TP)`,
+      singleGpuBytes: r.lastStageActivation,
+    },
+    nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1, g), multiGpu: defaultNonTorchBytes(2, g) },
+    cudaGraphBytes: r.cudaGraphs,
+    ...(layouts.length ? { expertLayouts: Object.fromEntries(layouts.map(([id, l]) => [id, l!.source])) } : {}),
+    ...(s.precisions.some((p) => p.gguf)
+      ? {
+          gguf: {
+            engine: 'llama.cpp',
+            tensorParallel: 1,
+            ubatch: LLAMA_CPP_UBATCH,
+            computeBuffer:
+              'output GPU: n_vocab x ubatch x 4 B (logits) + 16 x ubatch x hidden B; other GPUs the second term; ' +
+              'with experts in host memory the main GPU reserves one expert tensor + 0.2 GiB',
+            inputEmbedding: 'host memory',
+          },
+        }
+      : {}),
+    usableFraction: s.gpu.usable_fraction,
+    expectedError: MEMORY_ERROR_BAND,
+  };
+}
+
+/** One precision's row of the report. */
+export type FitPlanRow =
+  | (Omit<Plan, 'offload'> & {
+      weightsTotalBytes: number;
+      offload?: NonNullable<Plan['offload']>;
+      decode: {
+        engine: SpeedProfileId;
+        tokensPerSecondPerSequence: number;
+        tokensPerSecondTotal: number;
+        errorBand: [number, number];
+      } | null;
+    })
+  | { precision: string; fits: false; gpuCount: null; reason: string; weightsTotalBytes: number };
+
+/** The overheads each kind of row was planned with, resolved (what the notes under the table state). */
+export interface FitOverheads {
+  vllm: {
+    releases: string;
+    batchTokens: number;
+    maxNumSeqs: number;
+    /** activation peak of the last (sampling) stage on one GPU */
+    activationBytes: number;
+    nonTorchSingleBytes: number;
+    nonTorchMultiBytes: number;
+    cudaGraphBytes: number;
+    cudaGraphsBudgeted: boolean;
+  } | null;
+  llamaCpp: { ubatch: number; outputGpuComputeBytes: number } | null;
+  expertLayouts: { precision: string; layout: string; ffnMultiple: number; hiddenMultiple: number; extraBpw: number }[];
+}
+
+export interface FitReport {
+  schemaVersion: 1;
+  model: { id: string; name: string; file: string; totalParams: number; activeParams: number };
+  gpu: { id: string; name: string; memoryBytes: number; usableFraction: number; gpusPerNode: number };
+  fits: boolean;
+  count: number | null;
+  plans: FitPlanRow[];
+  assumptions: ReturnType<typeof assumptionsOf>;
+  /** what the text says about the request: was the context asked for, is expert offload on */
+  request: {
+    context: number;
+    explicitContext: boolean;
+    batch: number;
+    kvPrecision: string;
+    utilization: number;
+    gpusPerNode: number;
+    hostMemoryBytes: number | null;
+    explicitPrecision: boolean;
+    /** --engine: the engine whose launch command was asked for */
+    engine: Engine | null;
+  };
+  overheads: FitOverheads;
+  errorBands: {
+    memory: typeof MEMORY_ERROR_BAND | null;
+    llamaCpp: typeof LLAMA_CPP_ERROR_BAND | null;
+    decode: { engine: SpeedProfileId; band: [number, number]; rows: number }[];
+  };
+  chosen: { precision: string; gpuCount: number } | null;
+  launch: { engine: Engine; argv: string[]; notes: string[] } | null;
+  warnings: string[];
+}
+
+function overheadsOf(s: FitSetup): FitOverheads {
+  const a = s.card.architecture;
+  const o = s.options;
+  const g = o.generation ?? CURRENT_GENERATION;
+  const engine = s.precisions.find((p) => !p.gguf);
+  const gguf = s.precisions.find((p) => p.gguf);
+  const r = engine ? runtimeOverheads(a, s.gpu, { ...o, precision: engine }, 1, 1) : undefined;
+  const lr = gguf ? runtimeOverheads(a, s.gpu, { ...o, precision: gguf }, 1, 1) : undefined;
+  return {
+    vllm: r
+      ? {
+          releases: g.releases,
+          batchTokens: r.batchTokens,
+          maxNumSeqs: r.maxNumSeqs,
+          activationBytes: r.lastStageActivation,
+          nonTorchSingleBytes: r.nonTorch,
+          nonTorchMultiBytes: o.nonTorchBytes ?? defaultNonTorchBytes(2, g),
+          cudaGraphBytes: r.cudaGraphs,
+          cudaGraphsBudgeted: g.cudaGraphsBudgeted,
+        }
+      : null,
+    llamaCpp: lr ? { ubatch: LLAMA_CPP_UBATCH, outputGpuComputeBytes: lr.lastStageActivation } : null,
+    expertLayouts: s.precisions.flatMap((p) => {
+      const l = expertLayoutFor(p, s.gpu, g);
+      return l
+        ? [
+            {
+              precision: p.id,
+              layout: l.id,
+              ffnMultiple: l.ffnMultiple,
+              hiddenMultiple: l.hiddenMultiple,
+              extraBpw: l.extraBpw,
+            },
+          ]
+        : [];
+    }),
+  };
+}
+
+export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): FitReport {
+  const results = planAll(s, d);
+  const fits = results.some((r) => r.plan?.fits);
+  const a = s.card.architecture;
+  const chosen = chosenPlan(results, a.native_precision, s.explicitPrecision, d.total);
+  const launch: LaunchCommand | undefined =
+    s.engine && chosen?.fits
+      ? launchCommand(s.engine, {
+          card: s.card,
+          plan: chosen,
+          precision: chosen.precision,
+          utilization: s.options.utilization,
+          kvPrecision: s.kvPrecision,
+          maxModelLen: servedContext(chosen.maxContext, a.max_context),
+          batchTokens: s.options.batchTokens,
+          maxNumSeqs: s.options.maxNumSeqs,
+          enforceEager: s.options.cudaGraphBytes === 0,
+        })
+      : undefined;
+  const o = s.options;
+  const engines = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))];
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    model: { id: s.card.id, name: s.card.name, file: s.file, totalParams: d.total, activeParams: d.active },
+    gpu: {
+      id: s.gpu.id,
+      name: s.gpu.name,
+      memoryBytes: s.gpu.memory_bytes,
+      usableFraction: s.gpu.usable_fraction,
+      gpusPerNode: o.gpusPerNode,
+    },
+    fits,
+    count: o.count ?? null,
+    plans: results.map(({ precision, plan, weightsBytes, speed, speedEngine }): FitPlanRow => {
+      if (!plan) {
+        return {
+          precision: precision.id,
+          fits: false,
+          gpuCount: null,
+          reason: o.count ? `no allowed layout of ${o.count} GPUs` : 'does not fit within the search limit',
+          weightsTotalBytes: weightsBytes,
+        };
+      }
+      const { offload, ...rest } = plan;
+      return {
+        ...rest,
+        weightsTotalBytes: weightsBytes,
+        ...(offload ? { offload } : {}),
+        decode:
+          speed && speedEngine
+            ? {
+                engine: speedEngine,
+                tokensPerSecondPerSequence: speed.tokensPerSecondPerSequence,
+                tokensPerSecondTotal: speed.tokensPerSecondTotal,
+                errorBand: SPEED_PROFILES[speedEngine].band,
+              }
+            : null,
+      };
+    }),
+    assumptions: assumptionsOf(s),
+    request: {
+      context: o.context,
+      explicitContext: s.explicitContext,
+      batch: o.batch,
+      kvPrecision: s.kvPrecision,
+      utilization: o.utilization,
+      gpusPerNode: o.gpusPerNode,
+      hostMemoryBytes: o.offload?.hostBytes ?? null,
+      explicitPrecision: s.explicitPrecision,
+      engine: s.engine ?? null,
+    },
+    overheads: overheadsOf(s),
+    errorBands: {
+      memory: s.precisions.some((p) => !p.gguf) ? MEMORY_ERROR_BAND : null,
+      llamaCpp: s.precisions.some((p) => p.gguf) ? LLAMA_CPP_ERROR_BAND : null,
+      decode: engines.map((e) => ({ engine: e, band: SPEED_PROFILES[e].band, rows: SPEED_PROFILES[e].rows })),
+    },
+    chosen: chosen ? { precision: chosen.precision, gpuCount: chosen.gpuCount } : null,
+    launch: launch ? { engine: launch.engine, argv: launch.argv, notes: launch.notes } : null,
+    warnings: preflight(s, results, chosen),
+  };
+}
