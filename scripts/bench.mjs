@@ -48,7 +48,9 @@ for (let r = 0; r < RUNS; r++) for (const [i, c] of cases.entries()) times[i].pu
 
 const base = median(times[0]);
 console.log(
-  `moe-calc start-up, ${RUNS} alternating runs each, Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+  `moe-calc start-up, ${RUNS} alternating runs each, Node ${process.version}, ` +
+    `${cpus().length} x ` +
+    `${cpus()[0]?.model ?? 'cpu'}`,
 );
 console.log('command'.padEnd(36) + 'median ms'.padStart(10) + 'vs node'.padStart(10));
 cases.forEach(([name], i) => {
@@ -80,5 +82,7 @@ for (const { card } of data.cards) {
 }
 const sweepMs = Number(process.hrtime.bigint() - t0) / 1e6;
 console.log(
-  `sweep: ${plans} plans (${data.cards.length} cards x ${data.gpus.length} GPUs x ${lib.PRECISIONS.length} precisions) in ${sweepMs.toFixed(0)} ms = ${Math.round((plans / sweepMs) * 1000)} plans/s`,
+  `sweep: ${plans} plans (${data.cards.length} cards x ${data.gpus.length} GPUs x ` +
+    `${lib.PRECISIONS.length} ` +
+    `precisions) in ${sweepMs.toFixed(0)} ms = ${Math.round((plans / sweepMs) * 1000)} plans/s`,
 );

@@ -87,7 +87,8 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
   if (q.usableFraction !== undefined) {
     if (gpu.usable_fraction >= 1) {
       throw new UserError(
-        `--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets the engine's share`,
+        `--usable-fraction: ${gpu.id} has memory of its own, all of it the GPU's; --utilization sets ` +
+          `the engine's share`,
       );
     }
     gpu = { ...gpu, usable_fraction: q.usableFraction };
@@ -134,7 +135,8 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
   }
   if (offload && gpu.usable_fraction < 1) {
     throw new UserError(
-      `--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading experts frees nothing`,
+      `--offload-experts: ${gpu.id} has unified memory: host and GPU memory are one pool, so offloading ` +
+        `experts frees nothing`,
     );
   }
   const options: Omit<FitOptions, 'precision'> = {

@@ -50,7 +50,8 @@ async function globals(cmd: Command): Promise<GlobalOptions> {
 function build(run: (p: Promise<number>) => void): Command {
   const program = new Command('moe-calc')
     .description(
-      'Exact parameter counts, memory, KV cache and GPU plans for Mixture-of-Experts language models, derived from their architecture.',
+      'Exact parameter counts, memory, KV cache and GPU plans for Mixture-of-Experts language models, ' +
+        'derived from their architecture.',
     )
     .version('0.1.0')
     .option('--json', 'print one JSON document (schemaVersion 1) instead of tables; errors go to stderr as JSON')
@@ -104,7 +105,8 @@ Example: moe-calc show mixtral-8x7b --json`,
     .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
     .option(
       '--precision <p>',
-      `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, bf16, fp8, int4, q8_0, q4_k_m)`,
+      `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, ` +
+        `bf16, fp8, int4, q8_0, q4_k_m)`,
     )
     .option('--count <n>', 'check exactly n GPUs: exit 0 if it fits, 1 if not (with the shortfall)')
     .option('--context <tokens>', 'tokens per sequence (default 8192, capped at the model maximum; "32k" = 32768)')
@@ -118,7 +120,8 @@ Example: moe-calc show mixtral-8x7b --json`,
     )
     .option(
       '--usable-fraction <f>',
-      "unified memory (Apple, DGX Spark): the share the GPU may use, 0-1 (default the catalog's: 0.75 on Macs, macOS's default wired limit, which sysctl iogpu.wired_limit_mb raises)",
+      "unified memory (Apple, DGX Spark): the share the GPU may use, 0-1 (default the catalog's: " +
+        "0.75 on Macs, macOS's default wired limit, which sysctl iogpu.wired_limit_mb raises)",
     )
     .option(
       '--tp <n>',
@@ -130,15 +133,18 @@ Example: moe-calc show mixtral-8x7b --json`,
     )
     .option(
       '--batch-tokens <n>',
-      'tokens in the profiling batch, vLLM max_num_batched_tokens (default 8192 on >= 70 GiB GPUs other than A100, else 2048, as vLLM)',
+      'tokens in the profiling batch, vLLM max_num_batched_tokens (default 8192 on >= 70 GiB GPUs ' +
+        'other than A100, else 2048, as vLLM)',
     )
     .option(
       '--max-num-seqs <n>',
-      "sequences in the profiling batch, vLLM max_num_seqs: the sampler's peak grows with it x vocab (default 1024 on >= 70 GiB GPUs other than A100, else 256)",
+      "sequences in the profiling batch, vLLM max_num_seqs: the sampler's peak grows with it x vocab " +
+        '(default 1024 on >= 70 GiB GPUs other than A100, else 256)',
     )
     .option(
       '--vllm <release>',
-      'account memory as this vLLM release does (for example 0.10.2; v0 for the V0 engine); default: the newest (0.21 and later)',
+      'account memory as this vLLM release does (for example 0.10.2; v0 for the V0 engine); default: ' +
+        'the newest (0.21 and later)',
     )
     .option('--enforce-eager', 'no CUDA graphs (vLLM --enforce-eager): their memory is not taken from the budget')
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
@@ -147,11 +153,13 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
     .option(
       '--offload-experts <N|auto>',
-      'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto = fewest that fit (default with --cpu-memory)',
+      'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto ' +
+        '= fewest that fit (default with --cpu-memory)',
     )
     .option(
       '--non-torch-gb <gb>',
-      'override non-torch memory per GPU (GB; vLLM rows: default 0.14 GB alone, 0.59 GB with several GPUs; GGUF rows 0)',
+      'override non-torch memory per GPU (GB; vLLM rows: default 0.14 GB alone, 0.59 GB with several ' +
+        'GPUs; GGUF rows 0)',
     )
     .addHelpText(
       'after',

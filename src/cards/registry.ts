@@ -85,7 +85,8 @@ export async function resolveModel(name: string, opts: RegistryOptions = {}): Pr
   if (existsSync(trimmed)) return resolvePath(trimmed);
   const names = cards.flatMap((c) => [c.card.id, ...c.card.aliases]);
   throw new UserError(
-    `unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, or pass a card file or config.json)`,
+    `unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, ` +
+      `or pass a card file or config.json)`,
   );
 }
 

@@ -36,7 +36,8 @@ export async function importCommand(
     printJson(rest);
   } else if (o.output) {
     print(
-      `wrote ${o.output}: ${r.card.id}, total ${int(report.params.total)} parameters, active ${int(report.params.active)}`,
+      `wrote ${o.output}: ${r.card.id}, total ${int(report.params.total)} parameters, active ` +
+        `${int(report.params.active)}`,
     );
     if (r.crossCheck) print(r.crossCheck.note);
   } else print(report.yaml);

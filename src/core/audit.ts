@@ -105,7 +105,9 @@ function paramCandidates(card: Card, d: ParamDerivation, kind: Claim['kind']): C
       return [
         {
           value: d.perExpert,
-          definition: `one expert across ${d.layers.moe} MoE layers = routed experts ${fmtB(d.breakdown.routedExperts)} / ${a.moe?.experts ?? 1}`,
+          definition:
+            `one expert across ${d.layers.moe} MoE layers = routed experts ` +
+            `${fmtB(d.breakdown.routedExperts)} / ${a.moe?.experts ?? 1}`,
         },
         { value: d.perExpertLayer, definition: 'one expert in one layer' },
       ];
@@ -146,7 +148,8 @@ function checkCandidates(claim: Claim, cands: Candidate[]): ClaimResult {
   const reason =
     r0.verdict === 'close'
       ? r0.gap
-      : `${ratio >= 1 ? `${ratio.toFixed(2)}x` : `${(ratio * 100).toFixed(1)}% of`} the derived value${claim.note ? `; ${claim.note}` : ''}`;
+      : `${ratio >= 1 ? `${ratio.toFixed(2)}x` : `${(ratio * 100).toFixed(1)}% of`} the derived value` +
+        (claim.note ? `; ${claim.note}` : '');
   return {
     claim,
     verdict: r0.verdict,
@@ -235,13 +238,19 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
   let reason: string;
   if (ok.length) {
     const best = ok[0]!;
-    reason = `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ${groupDigits(best.maxContext)} tokens of context); not at ${
-      plans
-        .filter((p) => !p.fits)
-        .map((p) => p.precision)
-        .join(', ') || '-'
-    }`;
-  } else reason = `does not fit ${cluster} at ${plans.map((p) => p.precision).join(', ')}`;
+    const not = plans.filter((p) => !p.fits).map((p) => p.precision);
+    reason =
+      `fits ${cluster} at ${ok.map((p) => p.precision).join(', ')} (at ${best.precision}: ${best.layout}, ` +
+      `${(best.freeBytes / 1e9).toFixed(1)} GB free per GPU for more KV cache, up to ` +
+      `${groupDigits(best.maxContext)} tokens of context)` +
+      (not.length ? `; not at ${not.join(', ')}` : '');
+  } else if (plans.length) {
+    reason = `does not fit ${cluster} at ${plans.map((p) => p.precision).join(', ')}`;
+  } else {
+    reason =
+      `no layout of ${g.count} GPUs is allowed for this model (tensor parallelism must divide ` +
+      `its attention heads)`;
+  }
   const quotedTotal = card.claims.find(
     (c) => c.kind === 'total_params' && judge(c.value, d.total, c.rounding).verdict === 'does not hold',
   );
@@ -249,7 +258,9 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
     const fp8Bytes = quotedTotal.value;
     const clusterBytes = g.count * g.min_memory_gb * 2 ** 30;
     if (fp8Bytes > clusterBytes) {
-      reason += `; with the quoted ${fmtB(quotedTotal.value)} total even 8-bit weights alone (${(fp8Bytes / 1e9).toFixed(0)} GB) would exceed the cluster's ${(clusterBytes / 1e9).toFixed(0)} GB`;
+      reason +=
+        `; with the quoted ${fmtB(quotedTotal.value)} total even 8-bit weights alone ` +
+        `(${(fp8Bytes / 1e9).toFixed(0)} GB) would exceed the cluster's ${(clusterBytes / 1e9).toFixed(0)} GB`;
     }
   }
   return {
@@ -258,7 +269,9 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
     derived: ok.length ? g.count : null,
     ratio: null,
     reason,
-    derivation: `fit engine: ${g.count} GPUs of ${g.min_memory_gb} GiB, context ${context} tokens, utilization ${DEFAULT_UTILIZATION}`,
+    derivation:
+      `fit engine: ${g.count} GPUs of ${g.min_memory_gb} GiB, context ${context} tokens, ` +
+      `utilization ${DEFAULT_UTILIZATION}`,
     plans,
   };
 }
@@ -269,7 +282,9 @@ function bytesClaim(card: Card, d: ParamDerivation, claim: Claim): ClaimResult {
   const w = weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0);
   const unitBytes = claim.unit === 'GB' ? 1e9 : claim.unit === 'GiB' ? 2 ** 30 : 1;
   const derived = w.total / unitBytes;
-  const derivation = `${fmtB(d.total)} parameters at ${precision.id} (${w.bpw.toFixed(3)} bits each on average) = ${(w.total / 1e9).toFixed(2)} GB = ${(w.total / 2 ** 30).toFixed(2)} GiB of weights`;
+  const derivation =
+    `${fmtB(d.total)} parameters at ${precision.id} (${w.bpw.toFixed(3)} bits each on average) = ` +
+    `${(w.total / 1e9).toFixed(2)} GB = ${(w.total / 2 ** 30).toFixed(2)} GiB of weights`;
   const r = judge(claim.value, derived, claim.rounding);
   if (r.verdict !== 'holds' && claim.unit === 'GB') {
     const asGib = w.total / 2 ** 30;
@@ -279,7 +294,9 @@ function bytesClaim(card: Card, d: ParamDerivation, claim: Claim): ClaimResult {
         verdict: 'holds',
         derived: asGib,
         ratio: claim.value / asGib,
-        reason: `holds if "GB" means GiB (${asGib.toFixed(1)} GiB); in decimal units the weights are ${(w.total / 1e9).toFixed(1)} GB`,
+        reason:
+          `holds if "GB" means GiB (${asGib.toFixed(1)} GiB); in decimal units the weights are ` +
+          `${(w.total / 1e9).toFixed(1)} GB`,
         derivation,
       };
     }
@@ -314,7 +331,8 @@ export function auditClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: Au
       if (claim.unit !== 'tokens')
         return notCheckable(
           claim,
-          `context in ${claim.unit} depends on the text; the model's context is ${groupDigits(a.max_context)} tokens${claim.note ? `; ${claim.note}` : ''}`,
+          `context in ${claim.unit} depends on the text; the model's context is ` +
+            `${groupDigits(a.max_context)} tokens${claim.note ? `; ${claim.note}` : ''}`,
         );
       return exactField(claim, a.max_context, 'maximum context (tokens)');
     case 'weight_bytes':

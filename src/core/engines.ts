@@ -39,7 +39,9 @@ function onlineQuant(engine: Engine, precision: string, native: string): { flag?
   if (precision === 'fp8' || (precision === 'fp8-block' && native !== 'fp8-block')) return { flag: 'fp8' };
   if (engine === 'llama.cpp') return {};
   return {
-    note: `${precision} weights need a checkpoint already quantised to ${precision} (AWQ/GPTQ/NVFP4 repos); point the command at it`,
+    note:
+      `${precision} weights need a checkpoint already quantised to ${precision} (AWQ/GPTQ/NVFP4 ` +
+      `repos); point the command at it`,
   };
 }
 
@@ -76,7 +78,8 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   }
   const quant = x.precision.toUpperCase();
   notes.push(
-    `llama.cpp runs GGUF files: use a ${quant} GGUF of ${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`,
+    `llama.cpp runs GGUF files: use a ${quant} GGUF of ` +
+      `${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`,
   );
   const argv = ['llama-server', '-m', `${card.id}-${quant}.gguf`, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');

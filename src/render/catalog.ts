@@ -31,7 +31,8 @@ export function listDoc(r: ListReport, markdown: boolean): Doc {
     doc.push({
       kind: 'line',
       text:
-        'Parameters in billions (B = 10^9) / trillions (T); active = all but routed experts + top-k experts per MoE layer. ' +
+        'Parameters in billions (B = 10^9) / trillions (T); active = all but routed experts + top-k ' +
+        'experts per MoE layer. ' +
         '"moe-calc show <id>" for the breakdown.',
     });
   }

@@ -44,9 +44,11 @@ export function compareDoc(r: CompareReport, unit: ByteUnit, markdown: boolean):
     doc.push({
       kind: 'line',
       text:
-        `Weights only at each precision (${unit}); KV at bf16 over full-attention layers (sliding layers capped separately).` +
+        `Weights only at each precision (${unit}); KV at bf16 over full-attention layers (sliding ` +
+        `layers capped separately).` +
         (g
-          ? ` GPUs: the fewest that hold weights + KV for one ${int(r.context)}-token sequence + overhead ("moe-calc fit").`
+          ? ` GPUs: the fewest that hold weights + KV for one ${int(r.context)}-token sequence + ` +
+            `overhead ("moe-calc fit").`
           : ' Add --gpu <id> for GPU counts.'),
     });
   }

@@ -88,7 +88,8 @@ function planBars(r: FitReport, p: Planned, unit: ByteUnit): Block[] {
     {
       kind: 'line',
       text: span(
-        `Plan at ${p.precision}: ${p.gpuCount} x ${r.gpu.id}, ${layoutName(p)}   (# weights, k KV cache, o overhead, . free)`,
+        `Plan at ${p.precision}: ${p.gpuCount} x ${r.gpu.id}, ${layoutName(p)}   (# weights, k KV ` +
+          `cache, o overhead, . free)`,
         'bold',
       ),
     },
@@ -235,7 +236,8 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
   const v = r.overheads.vllm;
   if (v) {
     items.push(
-      `Engine precisions are accounted as vLLM ${v.releases} measures memory at start-up (--vllm to change): a profiling ` +
+      `Engine precisions are accounted as vLLM ${v.releases} measures memory at start-up (--vllm to ` +
+        `change): a profiling ` +
         `pass of ${int(v.batchTokens)} tokens and ${int(v.maxNumSeqs)} sequences peaks at ` +
         `${bytes(v.activationBytes, unit)} on one GPU (the last pipeline stage also holds the sampler's peak); ` +
         `non-torch memory (NCCL, kernels) ${bytes(v.nonTorchSingleBytes, unit)} alone, ` +
@@ -251,13 +253,15 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
   if (l) {
     items.push(
       `GGUF rows as llama.cpp runs them: layers split across GPUs (TP 1, --split-mode layer), a compute buffer for a ` +
-        `${l.ubatch}-token batch (${bytes(l.outputGpuComputeBytes, unit)} on the GPU with the output layer, mostly its ` +
+        `${l.ubatch}-token batch (${bytes(l.outputGpuComputeBytes, unit)} on the GPU with the output ` +
+        `layer, mostly its ` +
         'logits), the input embedding in host memory; no vLLM sampler, non-torch or CUDA-graph reserve.',
     );
   }
   for (const x of r.overheads.expertLayouts) {
     items.push(
-      `${x.precision} experts are held in vLLM's ${x.layout} kernel layout on ${r.gpu.id}: expert width per GPU rounded ` +
+      `${x.precision} experts are held in vLLM's ${x.layout} kernel layout on ${r.gpu.id}: expert ` +
+        `width per GPU rounded ` +
         `up to ${x.ffnMultiple}` +
         (x.hiddenMultiple > 1 ? `, hidden width to ${x.hiddenMultiple}` : '') +
         (x.extraBpw ? `, scales kept twice (+${x.extraBpw} bits per weight)` : '') +
@@ -275,7 +279,8 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
   }
   if (e.llamaCpp) {
     items.push(
-      `llama.cpp buffers against ${e.llamaCpp.logs} load logs: GPU model buffer ${pctBand(e.llamaCpp.model)}, KV buffer ` +
+      `llama.cpp buffers against ${e.llamaCpp.logs} load logs: GPU model buffer ${pctBand(e.llamaCpp.model)}, ` +
+        `KV buffer ` +
         `${pctBand(e.llamaCpp.kv)}, compute buffer ${pctBand(e.llamaCpp.compute)}.`,
     );
   }

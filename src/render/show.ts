@@ -64,7 +64,8 @@ export function showDoc(r: ShowReport, unit: ByteUnit): Doc {
     );
   for (const e of r.extraComponents) {
     lines.push(
-      `${e.name}: ${int(e.params)} (${params(e.params)}), not in the total; checkpoint total ${int(p.checkpointTotal)} [${e.source}]`,
+      `${e.name}: ${int(e.params)} (${params(e.params)}), not in the total; checkpoint total ` +
+        `${int(p.checkpointTotal)} [${e.source}]`,
     );
   }
   lines.push(
@@ -75,7 +76,8 @@ export function showDoc(r: ShowReport, unit: ByteUnit): Doc {
   const kvLine =
     kv.window !== null && kv.slidingBytesPerToken > 0
       ? `${smallBytes(kv.fullAttentionBytesPerToken, unit)} per token on full-attention layers + ` +
-        `${smallBytes(kv.slidingBytesPerToken, unit)} per token on ${r.layers.sliding} sliding layers (up to ${int(kv.window)} tokens)`
+        `${smallBytes(kv.slidingBytesPerToken, unit)} per token on ${r.layers.sliding} sliding layers ` +
+        `(up to ${int(kv.window)} tokens)`
       : `${smallBytes(kv.fullAttentionBytesPerToken, unit)} per token (${int(kv.fullAttentionBytesPerToken)} bytes)`;
   lines.push(`KV cache at bf16: ${kvLine}`);
   if (kv.stateBytesPerSequence)

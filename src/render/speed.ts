@@ -36,7 +36,8 @@ export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
   ];
   const items: string[] = [
     `GPU reads ${bytes(e.gpuBytesPerStep, unit)} (weights touched + KV ${bytes(e.kvBytesPerStep, unit)}) at ` +
-      `${r.gpu.bandwidthGBps} GB/s x ${p.tensorParallel} GPUs x ${o.bandwidthEfficiency} efficiency = ${gpuMs.toFixed(2)} ms`,
+      `${r.gpu.bandwidthGBps} GB/s x ${p.tensorParallel} GPUs x ${o.bandwidthEfficiency} efficiency ` +
+      `= ${gpuMs.toFixed(2)} ms`,
   ];
   if (e.hostBytesPerStep > 0) {
     const hostMs = (e.hostBytesPerStep / (o.hostBandwidth * o.bandwidthEfficiency)) * 1000;
@@ -52,7 +53,8 @@ export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
     );
   }
   items.push(
-    `compute ${(e.flopsPerStep / 1e9).toFixed(1)} GFLOP at ${o.computeEfficiency} of peak = ${(e.computeSeconds * 1000).toFixed(2)} ms`,
+    `compute ${(e.flopsPerStep / 1e9).toFixed(1)} GFLOP at ${o.computeEfficiency} of peak = ` +
+      `${(e.computeSeconds * 1000).toFixed(2)} ms`,
     `fixed ${int(r.model.layers)} layers x ${(o.layerLatency * 1e6).toFixed(0)} us` +
       (p.tensorParallel > 1 ? ` + TP ${(o.tpLatency * 1e6).toFixed(0)} us` : '') +
       ` = ${(e.fixedSeconds * 1000).toFixed(2)} ms (kernel launches, synchronisation)`,

@@ -208,7 +208,9 @@ export function assumptionsOf(s: FitSetup) {
     maxNumSeqs: r.maxNumSeqs,
     activationBytes: o.activationBytes ?? {
       forward: 'batchTokens x 2 x (4 x hidden + max(3 x dense ffn / TP, top_k x (3 x expert ffn / TP + hidden)))',
-      lastStageSampler: `2 x batchTokens x hidden + min(maxNumSeqs, batchTokens) x vocab x ${SAMPLER_BYTES[o.sampler ?? g.sampler]} B (+2/TP)`,
+      lastStageSampler:
+        `2 x batchTokens x hidden + min(maxNumSeqs, batchTokens) x vocab x ` +
+        `${SAMPLER_BYTES[o.sampler ?? g.sampler]} B (+2/TP)`,
       singleGpuBytes: r.lastStageActivation,
     },
     nonTorchBytes: o.nonTorchBytes ?? { singleGpu: defaultNonTorchBytes(1, g), multiGpu: defaultNonTorchBytes(2, g) },
