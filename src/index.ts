@@ -41,7 +41,7 @@ export {
   type Precision,
   type ExpertLayout,
 } from './core/precision.js';
-export { kvLayout, kvBytesFor, kvPerToken, kvElementsPerLayer, maxContextFor, KV_DTYPES } from './core/kv.js';
+export { kvLayout, kvBytesFor, kvPerToken, kvBytesPerLayer, maxContextFor, KV_DTYPES } from './core/kv.js';
 export {
   fitPlan,
   planForCount,

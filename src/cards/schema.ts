@@ -43,6 +43,14 @@ const GqaSchema = z.strictObject({
   heads: posInt,
   kv_heads: posInt,
   head_dim: posInt,
+  /** V width per head when it differs from K's head_dim (MiMo-V2-Flash) */
+  v_head_dim: posInt.optional(),
+  /** low-rank query: q_a hidden -> r, RMSNorm(r), q_b r -> heads x head_dim (Step3) */
+  q_lora_rank: posInt.optional(),
+  /** no v_proj: V comes from the k_proj output (Gemma 4 global layers) */
+  k_eq_v: z.boolean().default(false),
+  /** a gate hidden -> heads x head_dim on the attention output (Qwen3-Next, Trinity) */
+  output_gate: z.boolean().default(false),
   qkv_bias: z.boolean().default(false),
   o_bias: z.boolean().default(false),
   /** none; per_head: one RMSNorm of head_dim for q and one for k (Qwen3); full: over all q / all k features (OLMoE) */
@@ -61,9 +69,19 @@ const MlaSchema = z.strictObject({
   v_head_dim: posInt,
   /** bias on q_a_proj, kv_a_proj_with_mqa and o_proj (DeepSeek `attention_bias`) */
   bias: z.boolean().default(false),
+  /** DeepSeek Sparse Attention's lightning indexer (DeepSeek-V3.2, GLM-5) */
+  indexer: z.strictObject({ heads: posInt, head_dim: posInt }).optional(),
 });
 
-const AttentionSchema = z.discriminatedUnion('type', [GqaSchema, MlaSchema]);
+const MoaSchema = z.strictObject({
+  type: z.literal('moa'),
+  experts: posInt,
+  top_k: posInt,
+  kv_heads: posInt,
+  head_dim: posInt,
+});
+
+const AttentionSchema = z.discriminatedUnion('type', [GqaSchema, MlaSchema, MoaSchema]);
 
 const SlidingSchema = z.strictObject({
   /** tokens a sliding-window (or chunked-local) layer keeps */
@@ -77,6 +95,8 @@ const MoeSchema = z.strictObject({
   /** FFN width of one routed expert */
   expert_ffn: posInt,
   layers: LayerSetSchema,
+  /** gate + up + down, or up + down (Nemotron-H); default: as mlp.gated */
+  gated: z.boolean().optional(),
   shared_experts: z
     .strictObject({
       count: posInt,
@@ -86,28 +106,68 @@ const MoeSchema = z.strictObject({
       gate: z.boolean().default(false),
     })
     .optional(),
-  /** a dense MLP that runs beside the experts in every MoE layer (Grok-2's residual MoE) */
+  /** a dense MLP that runs beside the experts in every MoE layer (Grok-2's residual MoE, Gemma 4, Arctic) */
   dense_residual_ffn: posInt.optional(),
   router_bias: z.boolean().default(false),
   /** a per-expert score-correction bias stored in the checkpoint (DeepSeek-V3 noaux_tc) */
   router_correction_bias: z.boolean().default(false),
+  /** a learned scale of hidden on the router input and one per expert (Gemma 4) */
+  router_scale: z.boolean().default(false),
   /** biases on the expert projections (gpt-oss) */
   expert_bias: z.boolean().default(false),
+  /** zero-computation experts besides the real ones (LongCat-Flash) */
+  zero_experts: nonNegInt.max(100_000).default(0),
 });
 
-const SsmSchema = z.strictObject({
-  kind: z.literal('mamba'),
-  /** layers that are Mamba mixers instead of attention */
-  layers: LayerSetSchema,
-  d_state: posInt,
-  d_conv: posInt,
-  expand: posInt,
-  dt_rank: posInt,
-  conv_bias: z.boolean(),
-  proj_bias: z.boolean(),
-  /** RMSNorms on dt, B and C inside the mixer (Jamba) */
-  inner_norms: z.boolean(),
-});
+const stateDtype = z.enum(['bf16', 'fp32']).default('bf16');
+const ssmLayers = { layers: LayerSetSchema.optional() };
+
+const SsmSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('mamba'),
+    ...ssmLayers,
+    d_state: posInt,
+    d_conv: posInt,
+    expand: posInt,
+    dt_rank: posInt,
+    conv_bias: z.boolean(),
+    proj_bias: z.boolean(),
+    /** RMSNorms on dt, B and C inside the mixer (Jamba) */
+    inner_norms: z.boolean(),
+    state_dtype: stateDtype,
+  }),
+  z.strictObject({
+    kind: z.literal('mamba2'),
+    ...ssmLayers,
+    heads: posInt,
+    head_dim: posInt,
+    groups: posInt,
+    d_state: posInt,
+    d_conv: posInt,
+    conv_bias: z.boolean(),
+    proj_bias: z.boolean(),
+    state_dtype: stateDtype,
+  }),
+  z.strictObject({
+    kind: z.literal('gated_deltanet'),
+    ...ssmLayers,
+    key_heads: posInt,
+    value_heads: posInt,
+    key_head_dim: posInt,
+    value_head_dim: posInt,
+    d_conv: posInt,
+    state_dtype: stateDtype,
+  }),
+  z.strictObject({ kind: z.literal('kda'), ...ssmLayers, heads: posInt, head_dim: posInt, d_conv: posInt }),
+  z.strictObject({
+    kind: z.literal('lightning'),
+    ...ssmLayers,
+    heads: posInt,
+    head_dim: posInt,
+    state_dtype: stateDtype,
+  }),
+  z.strictObject({ kind: z.literal('short_conv'), ...ssmLayers, d_conv: posInt, bias: z.boolean() }),
+]);
 
 export const ArchitectureSchema = z.strictObject({
   vocab_size: posInt,
@@ -119,6 +179,11 @@ export const ArchitectureSchema = z.strictObject({
   /** precision id (see `moe-calc fit --help`) the released weights use */
   native_precision: z.string().min(1).max(64),
   attention: AttentionSchema,
+  /** layers whose attention differs from `attention` (the first variant that lists a layer wins) */
+  attention_variants: z
+    .array(z.strictObject({ layers: LayerSetSchema, attention: AttentionSchema }))
+    .max(16)
+    .default([]),
   /** layers with attention; the rest are SSM layers (default: all) */
   attention_layers: LayerSetSchema.default('all'),
   sliding_window: SlidingSchema.optional(),
@@ -127,6 +192,8 @@ export const ArchitectureSchema = z.strictObject({
     bias: z.boolean().default(false),
     /** FFN width of dense (non-MoE) layers; required when any layer is dense */
     dense_ffn: posInt.optional(),
+    /** layers with a dense MLP (default: every non-MoE layer) */
+    layers: LayerSetSchema.optional(),
   }),
   moe: MoeSchema.optional(),
   ssm: SsmSchema.optional(),
@@ -136,8 +203,12 @@ export const ArchitectureSchema = z.strictObject({
     /** norms in each decoder layer (2 for most models; Grok uses 4) */
     per_layer: nonNegInt.max(16).default(2),
   }),
+  /** learned scalars each decoder layer stores besides its tensors (Gemma 4's layer_scalar) */
+  per_layer_scalars: nonNegInt.max(1024).default(0),
   /** DeepSeek-style multi-token-prediction layers shipped in the checkpoint but not part of the decoder */
   mtp_layers: nonNegInt.max(16).default(0),
+  /** each MTP layer stores its own embedding and LM head copies (DeepSeek-V3 does; Qwen3-Next, GLM-5 do not) */
+  mtp_embedding_copies: z.boolean().default(true),
 });
 
 export const ClaimSchema = z.strictObject({
@@ -162,6 +233,9 @@ export const ExtraComponentSchema = z.strictObject({
   name: z.string().min(1).max(200),
   params: posInt,
   source: z.string().min(1).max(2000),
+  kind: z.enum(['vision', 'audio', 'other']).default('other'),
+  /** engines load it onto the GPU by default; fit counts it unless --text-only */
+  loaded: z.boolean().default(false),
 });
 
 export const CardSchema = z.strictObject({

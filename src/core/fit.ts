@@ -232,12 +232,23 @@ export function tpRejection(card: Card, tp: number, p: Precision): string | null
   if (p.gguf && tp > 1)
     return `llama.cpp splits ${p.id} (GGUF) models by layers across GPUs (--split-mode layer), not by tensor parallel`;
   const a = card.architecture;
-  const at = a.attention;
-  if (at.heads % tp !== 0) return `TP ${tp} does not divide ${at.heads} attention heads`;
-  if (at.type === 'gqa') {
-    if (tp <= at.kv_heads && at.kv_heads % tp !== 0) return `TP ${tp} does not divide ${at.kv_heads} KV heads`;
-    if (tp > at.kv_heads && tp % at.kv_heads !== 0) return `${at.kv_heads} KV heads do not divide TP ${tp}`;
+  for (const at of [a.attention, ...a.attention_variants.map((v) => v.attention)]) {
+    const heads = at.type === 'moa' ? at.kv_heads : at.heads;
+    if (heads % tp !== 0) return `TP ${tp} does not divide ${heads} attention heads`;
+    if (at.type !== 'mla') {
+      if (tp <= at.kv_heads && at.kv_heads % tp !== 0) return `TP ${tp} does not divide ${at.kv_heads} KV heads`;
+      if (tp > at.kv_heads && tp % at.kv_heads !== 0) return `${at.kv_heads} KV heads do not divide TP ${tp}`;
+    }
   }
+  // linear / SSM mixers shard their heads (vLLM asserts heads % TP == 0)
+  const s = a.ssm;
+  const ssmHeads =
+    s === undefined || s.kind === 'mamba' || s.kind === 'short_conv'
+      ? undefined
+      : s.kind === 'gated_deltanet'
+        ? s.key_heads
+        : s.heads;
+  if (ssmHeads !== undefined && ssmHeads % tp !== 0) return `TP ${tp} does not divide the ${ssmHeads} ${s!.kind} heads`;
   // a single rank holds whole matrices, zero-padded to the block (DeepSeek-V3 README_WEIGHTS.md)
   if (p.tpAlign && tp > 1) {
     const widths = [a.mlp.dense_ffn, a.moe?.expert_ffn, a.moe?.shared_experts?.ffn, a.moe?.dense_residual_ffn].filter(

@@ -1,23 +1,35 @@
-// KV cache and recurrent-state sizes. Pure: no I/O.
+// KV cache per token and recurrent state per sequence. Pure: no I/O.
 //
-// GQA/MHA: K and V per layer per KV head: 2 x kv_heads x head_dim elements per token (vLLM
-//   AttentionSpec.real_page_size_bytes). Under tensor parallelism each rank holds kv_heads / TP
-//   heads, at least one (heads are replicated when TP > kv_heads: vLLM ModelConfig.get_num_kv_heads).
-// MLA: the compressed latent plus the rope key, kv_lora_rank + qk_rope_head_dim elements per token
-//   per layer (DeepSeek-V3 inference/model.py kv_cache + pe_cache), held in full on every TP rank.
-// Sliding-window / chunked-local layers keep at most `window` tokens (vLLM SlidingWindowSpec with
-//   the hybrid allocator).
-// Mamba layers keep a fixed state per sequence: d_inner x (d_conv - 1) conv state plus
-//   d_inner x d_state SSM state (transformers Jamba cache), sharded across TP ranks by d_inner.
-import type { Architecture } from './types.js';
-import { inLayerSet } from './params.js';
+// GQA/MHA: K and V per layer per KV head: kv_heads x (head_dim + v_head_dim) elements per token (vLLM
+//   FullAttentionSpec). Under tensor parallelism each rank holds kv_heads / TP heads, at least one
+//   (replicated when TP > kv_heads: vLLM ModelConfig.get_num_kv_heads). K-as-V layers still cache both.
+// MLA: the compressed latent plus the rope key, kv_lora_rank + qk_rope_head_dim elements per token per
+//   layer (DeepSeek-V3 inference/model.py), held in full on every TP rank. With fp8 KV and a DSA indexer
+//   vLLM stores fp8_ds_mla, 656 bytes (512 fp8 + 4 fp32 scales + 64 bf16 rope: kv_cache_interface.py).
+// DSA indexer (DeepSeek-V3.2, GLM-5): 132 bytes per token per layer whatever the KV dtype: 128 fp8 key
+//   values and one fp32 scale per 128 (vLLM DeepseekV32IndexerCache, SGLang NSATokenToKVPool).
+// MoA (JetMoE): one shared K/V of kv_heads x head_dim.
+// Sliding-window / chunked-local layers keep at most `window` tokens (vLLM SlidingWindowSpec with the
+//   hybrid allocator).
+// SSM / linear layers keep a fixed state per sequence, conv state in the model dtype (bf16) and the
+//   recurrent state in the card's state_dtype (vLLM mamba_cache_dtype / mamba_ssm_cache_dtype; KDA's is
+//   always fp32), sharded across TP by heads / channels (vllm mamba_utils MambaStateShapeCalculator).
 import { CalcError } from './errors.js';
+import { layerPlan } from './layers.js';
+import type { Architecture, Attention, Ssm } from './types.js';
 
 export const KV_DTYPES = { fp32: 4, bf16: 2, fp16: 2, fp8: 1 } as const;
 export type KvDtype = keyof typeof KV_DTYPES;
 
-/** The SSM state is kept in bf16 (vLLM mamba_cache_dtype "auto" = model dtype). */
-const SSM_STATE_BYTES = 2;
+/** Conv states are kept in the model dtype: bf16. */
+const CONV_STATE_BYTES = 2;
+const STATE_BYTES = { bf16: 2, fp32: 4 } as const;
+/** vLLM fp8_ds_mla: 512 fp8 latent + 16 B of scales + 64 bf16 rope values per token per layer. */
+const FP8_DS_MLA_BYTES = 656;
+/** DSA indexer key cache: index_head_dim fp8 values + one fp32 scale per 128 (for head_dim 128: 132 B). */
+export function indexerBytesPerToken(headDim: number): number {
+  return headDim + Math.ceil(headDim / 128) * 4;
+}
 
 export function kvDtypeBytes(name: string): number {
   const n = name.toLowerCase();
@@ -25,19 +37,50 @@ export function kvDtypeBytes(name: string): number {
   throw new CalcError('--kv-precision', `unknown KV precision "${name}"`);
 }
 
-/** KV elements one token needs in one attention layer, on one rank of a TP group. */
-export function kvElementsPerLayer(a: Architecture, tp = 1): number {
-  const at = a.attention;
-  if (at.type === 'mla') return at.kv_lora_rank + at.qk_rope_head_dim;
+/** KV bytes one token needs in one layer of this attention on one rank of a TP group. */
+export function kvBytesPerLayer(at: Attention, kvBytes: number, tp = 1): number {
+  if (at.type === 'mla') {
+    const latent = at.indexer && kvBytes === 1 ? FP8_DS_MLA_BYTES : (at.kv_lora_rank + at.qk_rope_head_dim) * kvBytes;
+    return latent + (at.indexer ? indexerBytesPerToken(at.indexer.head_dim) : 0);
+  }
   const perRank = at.kv_heads >= tp ? at.kv_heads / tp : 1;
-  return 2 * perRank * at.head_dim;
+  if (at.type === 'moa') return 2 * perRank * at.head_dim * kvBytes;
+  return perRank * (at.head_dim + (at.v_head_dim ?? at.head_dim)) * kvBytes;
 }
 
-/** Fixed per-sequence state of one Mamba layer on one TP rank (0 without an ssm block). */
-export function ssmStateBytesPerLayer(a: Architecture, tp = 1): number {
-  if (!a.ssm) return 0;
-  const perRank = Math.ceil((a.ssm.expand * a.hidden_size) / tp);
-  return perRank * (a.ssm.d_conv - 1 + a.ssm.d_state) * SSM_STATE_BYTES;
+/** KV elements one token needs in one layer of the card's default attention (JSON and speed use it). */
+export function kvElementsPerLayer(a: Architecture, tp = 1): number {
+  return kvBytesPerLayer(a.attention, 1, tp);
+}
+
+/** Fixed per-sequence state of one SSM / linear layer on one TP rank, bytes. */
+export function ssmStateBytesPerLayer(s: Ssm, h: number, tp = 1): number {
+  const rec = s.kind === 'kda' ? 4 : s.kind === 'short_conv' ? 0 : STATE_BYTES[s.state_dtype];
+  const shard = (x: number) => Math.ceil(x / tp);
+  switch (s.kind) {
+    case 'mamba': {
+      const d = shard(s.expand * h);
+      return d * (s.d_conv - 1) * CONV_STATE_BYTES + d * s.d_state * rec;
+    }
+    case 'mamba2': {
+      // groups are replicated until TP divides them (vLLM extra_groups_for_head_shards)
+      const groups = s.groups % tp === 0 ? s.groups : tp;
+      const conv = shard(s.heads * s.head_dim + 2 * groups * s.d_state);
+      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.heads) * s.head_dim * s.d_state * rec;
+    }
+    case 'gated_deltanet': {
+      const conv = shard(2 * s.key_heads * s.key_head_dim + s.value_heads * s.value_head_dim);
+      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.value_heads) * s.value_head_dim * s.key_head_dim * rec;
+    }
+    case 'kda': {
+      const conv = shard(3 * s.heads * s.head_dim);
+      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.heads) * s.head_dim * s.head_dim * rec;
+    }
+    case 'lightning':
+      return shard(s.heads) * s.head_dim * s.head_dim * rec;
+    case 'short_conv':
+      return (s.d_conv - 1) * shard(h) * CONV_STATE_BYTES;
+  }
 }
 
 export interface KvLayout {
@@ -46,44 +89,56 @@ export interface KvLayout {
   /** bytes per token over sliding-window layers (kept for at most `window` tokens) */
   slidingPerToken: number;
   window: number;
-  /** fixed bytes per sequence (Mamba conv + SSM state) */
+  /** fixed bytes per sequence (SSM / linear-attention conv + recurrent state) */
   statePerSequence: number;
 }
 
-export interface LayerKinds {
-  /** prefix counts (length layers + 1) of full-attention, sliding-window and SSM layers */
-  full: number[];
-  sliding: number[];
-  ssm: number[];
+interface LayerBytes {
+  /** prefix sums over layers (length layers + 1): KV bytes per token per element byte of full-attention
+   *  layers, of sliding layers, fixed bytes per token (indexer keys) and state bytes per sequence */
+  full: Float64Array;
+  sliding: Float64Array;
+  state: Float64Array;
 }
-const kindsCache = new WeakMap<Architecture, LayerKinds>();
+const cache = new WeakMap<Architecture, Map<string, LayerBytes>>();
 
-/** Which decoder layers keep every token, a window, or a fixed SSM state, as prefix counts (cached),
- *  so any range of layers (a pipeline stage) is counted in O(1). */
-export function layerKinds(a: Architecture): LayerKinds {
-  const hit = kindsCache.get(a);
-  if (hit) return hit;
-  const k: LayerKinds = { full: [0], sliding: [0], ssm: [0] };
-  for (let i = 0; i < a.num_layers; i++) {
-    const attn = inLayerSet(a.attention_layers, i);
-    const sl = attn && a.sliding_window !== undefined && inLayerSet(a.sliding_window.layers, i);
-    k.full.push(k.full[i]! + (attn && !sl ? 1 : 0));
-    k.sliding.push(k.sliding[i]! + (sl ? 1 : 0));
-    k.ssm.push(k.ssm[i]! + (attn ? 0 : 1));
+function prefixes(a: Architecture, kvBytes: number, tp: number): LayerBytes {
+  let m = cache.get(a);
+  if (!m) {
+    m = new Map();
+    cache.set(a, m);
   }
-  kindsCache.set(a, k);
-  return k;
+  const key = `${kvBytes}|${tp}`;
+  const hit = m.get(key);
+  if (hit) return hit;
+  const plan = layerPlan(a);
+  const n = a.num_layers;
+  const full = new Float64Array(n + 1);
+  const sliding = new Float64Array(n + 1);
+  const state = new Float64Array(n + 1);
+  const perSpec = plan.specs.map((s) => kvBytesPerLayer(s, kvBytes, tp));
+  const perState = a.ssm ? ssmStateBytesPerLayer(a.ssm, a.hidden_size, tp) : 0;
+  for (let i = 0; i < n; i++) {
+    const k = plan.attention[i]!;
+    const b = k >= 0 ? perSpec[k]! : 0;
+    const sl = k >= 0 && plan.sliding[i] === 1;
+    full[i + 1] = full[i]! + (sl ? 0 : b);
+    sliding[i + 1] = sliding[i]! + (sl ? b : 0);
+    state[i + 1] = state[i]! + (plan.ssm[i] ? perState : 0);
+  }
+  const lb = { full, sliding, state };
+  m.set(key, lb);
+  return lb;
 }
 
 /** KV layout of decoder layers [from, to) (default: all) on one rank of a TP group. */
 export function kvLayout(a: Architecture, kvBytes: number, tp = 1, from = 0, to = a.num_layers): KvLayout {
-  const k = layerKinds(a);
-  const perLayer = kvElementsPerLayer(a, tp) * kvBytes;
+  const p = prefixes(a, kvBytes, tp);
   return {
-    fullPerToken: (k.full[to]! - k.full[from]!) * perLayer,
-    slidingPerToken: (k.sliding[to]! - k.sliding[from]!) * perLayer,
+    fullPerToken: p.full[to]! - p.full[from]!,
+    slidingPerToken: p.sliding[to]! - p.sliding[from]!,
     window: a.sliding_window?.window ?? 0,
-    statePerSequence: (k.ssm[to]! - k.ssm[from]!) * ssmStateBytesPerLayer(a, tp),
+    statePerSequence: p.state[to]! - p.state[from]!,
   };
 }
 

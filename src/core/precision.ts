@@ -27,6 +27,12 @@ export const FORMATS = {
   int8: { bpw: 8 + 32 / 4096, source: 'int8 weights, fp32 scale per output channel' },
   // vLLM awq.py: 4-bit qweight, 4-bit zero and fp16 scale per group of 128: 4 + 20/128
   int4_g128: { bpw: 4 + (16 + 4) / 128, source: 'vllm awq.py layout: int4 + fp16 scale + int4 zero per 128 weights' },
+  int4_g64: { bpw: 4 + (16 + 4) / 64, source: 'vllm awq.py layout, group size 64' },
+  int4_g32: { bpw: 4 + (16 + 4) / 32, source: 'vllm awq.py layout, group size 32' },
+  // symmetric: no zero points stored (AWQ zero_point false; compressed-tensors pack-quantized symmetric)
+  int4_g128_sym: { bpw: 4 + 16 / 128, source: 'int4 + 16-bit scale per 128 weights, no zero points' },
+  int4_g64_sym: { bpw: 4 + 16 / 64, source: 'int4 + 16-bit scale per 64 weights, no zero points' },
+  int4_g32_sym: { bpw: 4 + 16 / 32, source: 'int4 + 16-bit scale per 32 weights, no zero points (Kimi K2.5 experts)' },
   // ggml-common.h block_mxfp4: 32 e2m1 values in 16 B + 1 B e8m0 scale
   mxfp4: { bpw: 4.25, source: 'OCP MXFP4: 17 bytes per 32 weights (ggml-common.h block_mxfp4)' },
   // NVIDIA NVFP4: e2m1 + one fp8 e4m3 scale per 16 weights: (16x4+8)/16
@@ -116,6 +122,8 @@ export const MXFP4_LAYOUTS = {
 
 const LINEAR_ROLES: ReadonlySet<Role> = new Set<Role>([
   'attn_q',
+  'attn_gate',
+  'attn_indexer',
   'attn_k',
   'attn_v',
   'attn_o',
@@ -267,6 +275,31 @@ export const PRECISIONS: readonly Precision[] = [
     description: 'linear layers int4, group size 128 with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16',
     formatOf: linearIn('int4_g128'),
     tpAlign: 128,
+  },
+  ...([64, 32] as const).map(
+    (g): Precision => ({
+      id: `int4-g${g}`,
+      aliases: [`awq-g${g}`, `gptq-g${g}`],
+      description: `linear layers int4, group size ${g} with fp16 scales and int4 zeros (AWQ/GPTQ); rest bf16`,
+      formatOf: linearIn(`int4_g${g}`),
+      tpAlign: g,
+    }),
+  ),
+  ...([128, 64, 32] as const).map(
+    (g): Precision => ({
+      id: `int4-g${g}-sym`,
+      aliases: [],
+      description: `linear layers int4, group size ${g} with 16-bit scales and no zero points (symmetric); rest bf16`,
+      formatOf: linearIn(`int4_g${g}_sym`),
+      tpAlign: g,
+    }),
+  ),
+  {
+    id: 'int4-experts',
+    aliases: ['int4-moe'],
+    description:
+      'routed experts int4, group size 32, symmetric with bf16 scales; rest bf16 (Kimi K2 Thinking / K2.5 release format)',
+    formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'int4_g32_sym' : 'bf16'),
   },
   // on the GPU vLLM pads the experts for its kernel: see MXFP4_LAYOUTS (fit picks one per GPU)
   {

@@ -12,11 +12,33 @@
 // another for a single token, so they add no bandwidth to one sequence's step.
 // Prefill: 2 x active x prompt tokens + attention (4 x layers x heads x head width x tokens^2 / 2)
 // FLOPs at peak x efficiency: the time to first token.
-import type { Card, Gpu } from './types.js';
+import { layerPlan } from './layers.js';
+import type { Architecture, Attention, Card, Gpu } from './types.js';
 import type { ParamDerivation } from './params.js';
 import type { Precision } from './precision.js';
 import { layerBytes, offloadCutoff } from './fit.js';
 import { kvBytesFor, kvLayout } from './kv.js';
+
+/** Width of q.k plus attention.v per token and layer (heads x (k width + v width)). */
+function attentionWidth(at: Attention): number {
+  if (at.type === 'mla') return at.heads * (at.qk_nope_head_dim + at.qk_rope_head_dim + at.v_head_dim);
+  if (at.type === 'moa') return at.top_k * at.kv_heads * at.head_dim * 2;
+  return at.heads * (at.head_dim + (at.v_head_dim ?? at.head_dim));
+}
+
+/** Attention FLOPs of one new token over `context` tokens: 2 x width x tokens read, summed over the
+ *  attention layers (a sliding-window layer reads at most its window). */
+export function attentionFlopsPerToken(a: Architecture, context: number): number {
+  const plan = layerPlan(a);
+  const widths = plan.specs.map(attentionWidth);
+  const window = a.sliding_window?.window ?? Number.POSITIVE_INFINITY;
+  let f = 0;
+  for (let i = 0; i < a.num_layers; i++) {
+    const k = plan.attention[i]!;
+    if (k >= 0) f += 2 * widths[k]! * (plan.sliding[i] ? Math.min(context, window) : context);
+  }
+  return f;
+}
 
 /** Expected distinct experts a batch of B tokens touches in one MoE layer under uniform top-k routing. */
 export function expectedDistinctExperts(E: number, k: number, B: number): number {
@@ -95,13 +117,9 @@ export function estimateSpeed(card: Card, d: ParamDerivation, gpu: Gpu, o: Speed
   gpuBytes += kvRead;
 
   // FLOPs: 2 per active weight per token, the embedding lookup excluded; attention reads the context
-  const at = a.attention;
-  const attnWidth =
-    at.type === 'mla'
-      ? at.heads * (at.qk_nope_head_dim + at.qk_rope_head_dim + at.v_head_dim)
-      : at.heads * at.head_dim * 2;
-  const attnLayers = d.layers.attention;
-  const flops = o.batch * (2 * d.activeNonEmbedding + 2 * attnWidth * attnLayers * o.context);
+  // (a sliding layer at most its window)
+  const attnFlops = (ctx: number) => attentionFlopsPerToken(a, ctx);
+  const flops = o.batch * (2 * d.activeNonEmbedding + attnFlops(o.context));
 
   const tp = o.tensorParallel;
   const bw = gpu.bandwidth_gbps * 1e9 * tp * o.bandwidthEfficiency;
@@ -113,7 +131,7 @@ export function estimateSpeed(card: Card, d: ParamDerivation, gpu: Gpu, o: Speed
   const step = Math.max(memorySeconds, computeSeconds) + fixed;
 
   const prompt = o.promptTokens ?? 1024;
-  const prefillFlops = 2 * d.activeNonEmbedding * prompt + 2 * attnWidth * attnLayers * prompt * prompt * 0.5;
+  const prefillFlops = 2 * d.activeNonEmbedding * prompt + attnFlops(prompt) * prompt * 0.5;
   const prefillSeconds = prefillFlops / peak + (hostBytes > 0 ? lb.routedPrefix[cut]! / hostBw : 0);
   return {
     gpuBytesPerStep: gpuBytes,

@@ -9,7 +9,7 @@ import { deriveParams } from '../../src/core/params.js';
 import { getPrecision } from '../../src/core/precision.js';
 import { evaluateLayout, runtimeOverheads, type FitOptions } from '../../src/core/fit.js';
 import { MEMORY_ERROR_BAND, vllmGeneration } from '../../src/core/overhead.js';
-import { importConfigFile } from '../../src/cards/import-hf.js';
+import { importConfigFile } from '../../src/cards/import/index.js';
 import { card, gpu, ROOT } from '../helpers.js';
 
 const GiB = 2 ** 30;

@@ -2,7 +2,7 @@
 // (test/fixtures/configs/SOURCES.md); the built-in cards must agree with the imported configs.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { importConfig, importConfigFile } from '../../src/cards/import-hf.js';
+import { importConfig, importConfigFile } from '../../src/cards/import/index.js';
 import { deriveParams } from '../../src/core/params.js';
 import { ROOT, card } from '../helpers.js';
 
@@ -141,7 +141,7 @@ describe('traps', () => {
   });
   it('an unknown model_type is refused with the supported list', () => {
     expect(() => importConfig({ ...base, model_type: 'falcon_moe' }, 'c.json')).toThrow(
-      /model_type: "falcon_moe" is not supported; supported: mixtral/,
+      /model_type: "falcon_moe" is not supported; supported: .*\bmixtral\b.*checkpoint .*safetensors/,
     );
   });
   it('a shared expert on qwen3_moe is refused rather than ignored', () => {

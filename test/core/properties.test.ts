@@ -84,7 +84,8 @@ const cardArb: fc.Arbitrary<Card> = fc
         max_context: 32768,
         native_precision: 'bf16',
         attention,
-        mlp: { gated: true, dense_ffn: r.denseFfn },
+        // a dense width only when some layer is dense (an unused width is refused)
+        mlp: { gated: true, ...(moe && r.moe!.period === 1 && moe.layers.from === 0 ? {} : { dense_ffn: r.denseFfn }) },
         ...(moe ? { moe } : {}),
         ...(r.sliding ? { sliding_window: { window: r.sliding, layers: { period: 2, offsets: [0] } } } : {}),
         norms: { kind: r.layernorm ? 'layernorm' : 'rmsnorm', bias: r.layernorm },

@@ -1,0 +1,31 @@
+// Mixtral: every layer MoE, no shared expert. transformers modeling_mixtral.py.
+import { baseDims, type Family, gqa, headDim, RMS } from '../common.js';
+
+export const mixtral: Family = {
+  types: ['mixtral'],
+  label: 'Mixtral',
+  flagship: 'mistralai/Mixtral-8x7B-v0.1',
+  reference: 'transformers modeling_mixtral.py',
+  read(c) {
+    const d = baseDims(c, { kv: 8, ctx: 131072 });
+    return {
+      a: {
+        vocab_size: d.vocab,
+        hidden_size: d.hidden,
+        num_layers: d.layers,
+        tie_embeddings: c.bool('tie_word_embeddings', false),
+        max_context: d.ctx,
+        attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads)),
+        mlp: { gated: true },
+        moe: {
+          experts: c.int('num_local_experts', c.int('num_experts', 8)),
+          top_k: c.int('num_experts_per_tok', 2),
+          expert_ffn: c.int('intermediate_size', 14336),
+          layers: 'all',
+        },
+        norms: RMS,
+      },
+      notes: [],
+    };
+  },
+};
