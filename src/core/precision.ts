@@ -295,6 +295,16 @@ export const PRECISIONS: readonly Precision[] = [
     }),
   ),
   {
+    id: 'fp8-block-mla',
+    aliases: [],
+    description:
+      'fp8 128x128 blocks with the MLA down-projections q_a / kv_a left in bf16 (Mistral Large 3 release format)',
+    formatOf: (ctx) =>
+      ctx.tensor.role === 'attn_q_a' || ctx.tensor.role === 'attn_kv_a' ? 'bf16' : linearIn('fp8_block')(ctx),
+    tpAlign: 128,
+    needs: 'fp8',
+  },
+  {
     id: 'int4-experts',
     aliases: ['int4-moe'],
     description:

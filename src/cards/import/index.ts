@@ -13,6 +13,25 @@ import { checkCard, readJsonFile, validate } from '../load.js';
 import { type CardInput, CardSchema } from '../schema.js';
 import type { ExtraDraft, Family, ReadContext } from './common.js';
 import { Cfg, type Json } from './config.js';
+import { afmoe } from './families/afmoe.js';
+import { arctic } from './families/arctic.js';
+import { bailing } from './families/bailing.js';
+import { dots1 } from './families/dots1.js';
+import { ernie, VL_REFUSAL } from './families/ernie.js';
+import { mistralParamsToConfig, pixtralTowers } from './families/mistral-large3.js';
+import { exaoneMoe } from './families/exaone.js';
+import { gemma4 } from './families/gemma4.js';
+import { hunyuan } from './families/hunyuan.js';
+import { jetmoe } from './families/jetmoe.js';
+import { kimiLinear } from './families/kimi-linear.js';
+import { lfm2Moe } from './families/lfm2.js';
+import { longcat } from './families/longcat.js';
+import { mimo } from './families/mimo.js';
+import { minimaxLightning, minimaxM2 } from './families/minimax.js';
+import { nemotronH } from './families/nemotron.js';
+import { qwenNext } from './families/qwen-next.js';
+import { solarOpen } from './families/solar.js';
+import { step3, step3VisionTowers } from './families/step3.js';
 import { dbrx, gptOss, grok, jamba, phimoe } from './families/classic.js';
 import { deepseek } from './families/deepseek.js';
 import { dense } from './families/dense.js';
@@ -29,8 +48,27 @@ import { gemma4Vision, glm4vVision, llama4Vision, moonVit, qwen3OmniAudio, qwen3
 export const FAMILIES: readonly Family[] = [
   mixtral,
   qwenMoe,
+  qwenNext,
   deepseek,
   glm,
+  minimaxM2,
+  minimaxLightning,
+  gemma4,
+  ernie,
+  hunyuan,
+  bailing,
+  dots1,
+  step3,
+  mimo,
+  afmoe,
+  exaoneMoe,
+  solarOpen,
+  longcat,
+  kimiLinear,
+  nemotronH,
+  arctic,
+  jetmoe,
+  lfm2Moe,
   dbrx,
   olmo,
   phimoe,
@@ -100,6 +138,21 @@ const WRAPPERS: readonly Wrapper[] = [
     textType: 'gemma4_text',
     towers: (r, h) => (r.has('vision_config') ? [gemma4Vision(r.obj('vision_config'), h)] : []),
     note: 'vision tower from vision_config',
+  },
+  {
+    type: 'step3_vl',
+    text: (r) => r.obj('text_config'),
+    textType: 'step3_text',
+    towers: (r, h) => step3VisionTowers(r.obj('vision_config'), h),
+    note: 'vision tower from vision_config',
+  },
+
+  {
+    type: 'mistral_large_3',
+    text: (r) => r.obj('text_config'),
+    textType: 'deepseek_v3',
+    towers: (r, h) => (r.has('vision_config') ? pixtralTowers(r.obj('vision_config'), h) : []),
+    note: 'Pixtral vision tower from the vision encoder arguments; read from the Mistral-format params.json',
   },
   {
     type: 'qwen3_5_moe',
@@ -177,6 +230,8 @@ export function importConfig(data: unknown, file: string): ImportResult {
   let c = root;
   const notes: string[] = [];
   let towers: ExtraDraft[] = [];
+  // a known type whose construct the card model lacks: say so plainly instead of "not supported"
+  if (type === 'ernie4_5_vl_moe') throw new UserError(`${file}: model_type: "${type}": ${VL_REFUSAL}`);
   const wrapper = WRAPPERS.find((w) => w.type === type);
   if (wrapper) {
     c = wrapper.text(root);
@@ -246,5 +301,9 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
 }
 
 export function importConfigFile(path: string): ImportResult {
+  // Mistral-format checkpoints (Mistral Large 3) ship params.json instead of config.json
+  if (basename(path).toLowerCase() === 'params.json') {
+    return importConfig(mistralParamsToConfig(readJsonFile(path, 'params.json'), path), path);
+  }
   return importConfig(readJsonFile(path, 'config.json'), path);
 }

@@ -60,9 +60,11 @@ export function nativePrecision(c: Cfg): string {
       const base = group === 128 ? 'int4' : `int4-g${group}`;
       return zeros ? base : `int4-g${group}-sym`;
     }
+    if (method === 'compressed-tensors') return compressedTensors(qc);
     throw new UserError(
       `${c.file}: quantization_config.quant_method: "${method}" is not supported (fp8, fp8 128x128 blocks, mxfp4, ` +
-        'awq/gptq 4-bit with group size 32, 64 or 128 are); the native weight size would be a guess',
+        'awq/gptq 4-bit with group size 32, 64 or 128, compressed-tensors fp8 blocks or int4 experts are); the native ' +
+        'weight size would be a guess',
     );
   }
   const dt = (c.str('torch_dtype') ?? c.str('dtype') ?? 'bfloat16').toLowerCase();
@@ -70,4 +72,52 @@ export function nativePrecision(c: Cfg): string {
   if (dt === 'float16') return 'fp16';
   if (dt === 'float32') return 'fp32';
   throw new UserError(`${c.file}: torch_dtype: "${dt}" is not supported (bfloat16, float16, float32)`);
+}
+
+/** Ignore-list entries of compressed-tensors checkpoints, by what they leave in 16 bits. */
+const TOWER = /vision|patch_merger|mm_projector|multi_modal|audio|visual/i;
+const MLA_DOWN = /(q_a_proj|kv_a_proj)/;
+const ATTENTION = /(self_attn|attention|attn)/i;
+const SHARED = /shared_expert/i;
+const DENSE_MLP = /mlp\.(gate|up|down|gate_up)_proj|dense/i;
+
+/** compressed-tensors (llm-compressor): one config group of weights, read as the formats moe-calc has:
+ *  fp8 128x128 blocks (with the MLA down-projections left in bf16 when the ignore list says so: Mistral
+ *  Large 3), or 4-bit integer groups of 32 on the routed experts only (Kimi K2 Thinking / K2.5). */
+function compressedTensors(qc: Cfg): string {
+  const groups = qc.obj('config_groups');
+  const names = Object.keys(groups.data);
+  if (names.length !== 1) qc.fail('config_groups', 'exactly one group (mixed groups are not modelled)');
+  const g = groups.obj(names[0]!);
+  const w = g.obj('weights');
+  const bits = w.int('num_bits');
+  const type = w.str('type', 'int');
+  const ignore = qc.strList('ignore') ?? [];
+  const rest = ignore.filter((m) => !TOWER.test(m) && !KEPT_BY_EVERY_RECIPE.test(m.trim()));
+  if (bits === 8 && type === 'float') {
+    const block = w.raw('block_structure');
+    if (w.str('strategy') !== 'block' || !Array.isArray(block) || block[0] !== 128 || block[1] !== 128) {
+      w.fail('block_structure', '[128, 128] with strategy "block" (other fp8 layouts are not modelled)');
+    }
+    const other = rest.filter((m) => !MLA_DOWN.test(m));
+    if (other.length) refuseIgnored(qc, other[0]!, 'fp8 blocks');
+    return rest.length ? 'fp8-block-mla' : 'fp8-block';
+  }
+  if (bits === 4 && type === 'int') {
+    const group = w.int('group_size', 0, { min: 0 });
+    if (group !== 32 || !w.bool('symmetric', true)) w.fail('group_size', '32 with symmetric scales (int4-experts)');
+    const other = rest.filter((m) => !ATTENTION.test(m) && !SHARED.test(m) && !DENSE_MLP.test(m));
+    if (other.length || !rest.some((m) => ATTENTION.test(m))) {
+      refuseIgnored(qc, other[0] ?? '(attention quantised)', 'int4 groups (only experts-only int4 is modelled)');
+    }
+    return 'int4-experts';
+  }
+  return w.fail('num_bits', '8-bit float blocks or 4-bit integer groups');
+}
+
+function refuseIgnored(qc: Cfg, m: string, recipe: string): never {
+  throw new UserError(
+    `${qc.where('ignore')}: "${m.slice(0, 60)}" left unquantised is not modelled for compressed-tensors ${recipe}; ` +
+      'the native weight size would be a guess',
+  );
 }

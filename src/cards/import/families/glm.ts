@@ -39,7 +39,7 @@ export const glm: Family = {
     const mtp = c.int('num_nextn_predict_layers', 0, { min: 0, nullMeans: 0 });
     const notes = mtp > 0 ? [mtpNote(mtp)] : [];
     const moeLayers = glmMoeLayers(c, d.layers, dsa ? 3 : 1);
-    let attention;
+    let attention: ReturnType<typeof mla> | ReturnType<typeof gqa>;
     let variants: { layers: ReturnType<typeof layersWhere>; attention: ReturnType<typeof mla> }[] = [];
     if (lite || dsa) {
       attention = mla(c, d.heads);

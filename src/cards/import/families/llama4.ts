@@ -1,6 +1,7 @@
 // Llama 4's text decoder (the text_config of a llama4 checkpoint, or llama4_text): MoE every
 // interleave_moe_layer_step-th layer (or the explicit moe_layers list), a shared expert of the expert
 // width, chunked local attention on three of every four layers. transformers modeling_llama4.py.
+import type { LayerSet } from '../../../core/types.js';
 import { baseDims, type Family, gqa, headDim, layersWhere, RMS } from '../common.js';
 
 export const llama4: Family = {
@@ -11,7 +12,7 @@ export const llama4: Family = {
   read(c) {
     const d = baseDims(c, { kv: 8, ctx: 131072 });
     const step = c.int('interleave_moe_layer_step', 1, { min: 0 });
-    let moeLayers;
+    let moeLayers: LayerSet;
     if (c.present('moe_layers') && c.raw('moe_layers') !== null) {
       const list = c.intList('moe_layers');
       for (const i of list) if (i >= d.layers) c.fail('moe_layers', `layer indices from 0 to ${d.layers - 1}`);
