@@ -1,17 +1,24 @@
-// speed: the estimate with its band first, then every term of one decode step.
+// speed: the estimate with its held-out band first, then every term of one decode step.
 import type { SpeedReport } from '../core/reports/speed.js';
 import type { Doc } from './doc.js';
 import { type ByteUnit, bytes, int } from './format.js';
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${Math.round(x * 100)}%`;
+const us = (s: number) => `${(s * 1e6).toFixed(s * 1e6 < 10 ? 1 : 0)} us`;
 
 export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
   const e = r.decode;
   const o = r.assumptions;
   const band = e.errorBand;
   const fix = (x: number) => x.toFixed(x < 10 ? 1 : 0);
-  const range = (x: number) => `${fix(x * (1 + band[0]))}-${fix(x * (1 + band[1]))}`;
+  // the band is estimate / measured - 1: the measurement is likely between estimate / (1 + high) and / (1 + low)
+  const range = (x: number) => (band ? `${fix(x / (1 + band[1]))}-${fix(x / (1 + band[0]))}` : '');
   const p = r.plan;
-  const layout = `TP${p.tensorParallel}${p.pipelineParallel > 1 ? ` x PP${p.pipelineParallel}` : ''}`;
-  const gpuMs = (e.gpuBytesPerStep / (r.gpu.bandwidthGBps * 1e9 * p.tensorParallel * o.bandwidthEfficiency)) * 1000;
+  const layout =
+    `TP${p.tensorParallel}${p.pipelineParallel > 1 ? ` x PP${p.pipelineParallel}` : ''}` +
+    `${p.dataParallel > 1 ? ` x DP${p.dataParallel}` : ''}${p.expertParallel > 0 ? `, EP${p.expertParallel}` : ''}`;
+  const gpuMs = (e.gpuBytesPerStep / (r.gpu.bandwidthGBps * 1e9 * o.tensorParallel * o.bandwidthEfficiency)) * 1000;
+  const expected = band ? `expected ${range(e.tokensPerSecondPerSequence)}` : e.band.note;
   const doc: Doc = [
     {
       kind: 'title',
@@ -21,8 +28,14 @@ export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
     {
       kind: 'line',
       text:
-        `decode ${e.tokensPerSecondPerSequence.toFixed(1)} tokens/s per sequence (expected ` +
-        `${range(e.tokensPerSecondPerSequence)}), ${e.tokensPerSecondTotal.toFixed(1)} in total; ${e.bound}-bound`,
+        `decode ${e.tokensPerSecondPerSequence.toFixed(1)} tokens/s per sequence (${expected}), ` +
+        `${e.tokensPerSecondTotal.toFixed(1)} in total; ${e.bound}-bound`,
+    },
+    {
+      kind: 'line',
+      text: band
+        ? `error band ${pct(band[0])}/${pct(band[1])} (estimate / measured - 1; ${e.band.regime}): ${e.band.note}`
+        : `error band: none (${e.band.regime}); the estimate is the model's alone`,
     },
     {
       kind: 'line',
@@ -30,20 +43,26 @@ export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
         `time to first token for a ${int(o.promptTokens)}-token prompt: ${(e.prefillSeconds * 1000).toFixed(0)} ms ` +
         `(${Math.round(e.prefillTokensPerSecond)} prompt tokens/s)`,
     },
-    { kind: 'line', text: `batch ${o.batch}, context ${int(o.context)} tokens, engine profile ${o.engine}` },
+    {
+      kind: 'line',
+      text:
+        `batch ${o.batch}, context ${int(o.context)} tokens, engine profile ${o.engine} (${o.engineLabel}` +
+        `${o.generation === 'current' ? '' : `, ${o.generation} generation`})`,
+    },
     { kind: 'blank' },
     { kind: 'heading', text: 'per decode step' },
   ];
   const items: string[] = [
     `GPU reads ${bytes(e.gpuBytesPerStep, unit)} (weights touched + KV ${bytes(e.kvBytesPerStep, unit)}) at ` +
-      `${r.gpu.bandwidthGBps} GB/s x ${p.tensorParallel} GPUs x ${o.bandwidthEfficiency} efficiency ` +
+      `${r.gpu.bandwidthGBps} GB/s x ${o.tensorParallel} GPUs x ${o.bandwidthEfficiency} efficiency ` +
       `= ${gpuMs.toFixed(2)} ms`,
   ];
   if (e.hostBytesPerStep > 0) {
-    const hostMs = (e.hostBytesPerStep / (o.hostBandwidth * o.bandwidthEfficiency)) * 1000;
+    const hostMs = (e.hostBytesPerStep / (o.hostBandwidth * o.hostEfficiency)) * 1000;
     items.push(
       `host reads ${bytes(e.hostBytesPerStep, unit)} of experts in ${p.offload?.layers ?? 0} offloaded layers at ` +
-        `${o.hostBandwidth / 1e9} GB/s (assumed; --host-bandwidth) = ${hostMs.toFixed(2)} ms`,
+        `${o.hostBandwidth / 1e9} GB/s (${o.hostBandwidthAssumed ? 'assumed; ' : ''}--host-bandwidth) x ` +
+        `${o.hostEfficiency} achieved = ${hostMs.toFixed(2)} ms`,
     );
   }
   if (r.model.experts > 0) {
@@ -54,17 +73,31 @@ export function speedDoc(r: SpeedReport, unit: ByteUnit): Doc {
   }
   items.push(
     `compute ${(e.flopsPerStep / 1e9).toFixed(1)} GFLOP at ${o.computeEfficiency} of peak = ` +
-      `${(e.computeSeconds * 1000).toFixed(2)} ms`,
-    `fixed ${int(r.model.layers)} layers x ${(o.layerLatency * 1e6).toFixed(0)} us` +
-      (p.tensorParallel > 1 ? ` + TP ${(o.tpLatency * 1e6).toFixed(0)} us` : '') +
-      ` = ${(e.fixedSeconds * 1000).toFixed(2)} ms (kernel launches, synchronisation)`,
+      `${(e.computeSeconds * 1000).toFixed(2)} ms (the step takes the larger of reads and compute)`,
+  );
+  const fixed: string[] = [];
+  if (o.stepLatency > 0) fixed.push(`step ${us(o.stepLatency)}`);
+  fixed.push(`${int(r.model.layers)} layers x ${us(o.layerLatency)}`);
+  if (o.tensorParallel > 1 && o.tpLatency > 0) fixed.push(`TP ${int(r.model.layers)} x ${us(o.tpLatency)}`);
+  if (o.sequenceLatency > 0)
+    fixed.push(`${o.batch} sequences x ${int(r.model.layers)} layers x ${us(o.sequenceLatency)}`);
+  if (o.pipelineStages > 1)
+    fixed.push(
+      `layer split ${o.pipelineStages - 1} hops x ${us(o.hopLatency)} + ${int(r.model.layers)} x ` +
+        us(o.splitLayerLatency),
+    );
+  if (e.hostBytesPerStep > 0) fixed.push(`${o.offloadLayers} host layers x ${us(o.hostLayerLatency)}`);
+  items.push(
+    `fixed ${fixed.join(' + ')} = ${(e.fixedSeconds * 1000).toFixed(2)} ms ` +
+      '(kernel launches, synchronisation, per-sequence work)',
   );
   doc.push({ kind: 'list', items });
   doc.push({
     kind: 'line',
     text:
-      `Efficiencies and latencies: the ${o.engine} profile fitted to ${o.calibratedOn} published measurements ` +
-      '(README "Speed estimates"); override with --bw-efficiency, --compute-efficiency, --layer-latency-us.',
+      `Efficiencies and latencies: the ${o.engine} profile fitted to ${o.calibratedOn} published measurements from ` +
+      `${o.calibrationSources} sources (README "Speed estimates"; npm run calibrate); override with ` +
+      '--bw-efficiency, --compute-efficiency, --layer-latency-us.',
   });
   return doc;
 }

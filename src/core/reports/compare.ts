@@ -5,7 +5,7 @@ import { kvPerToken } from '../kv.js';
 import { DEFAULT_UTILIZATION } from '../overhead.js';
 import { deriveParams } from '../params.js';
 import { type Precision, weightBytes } from '../precision.js';
-import { estimateSpeed, SPEED_PROFILES, speedProfileFor } from '../speed.js';
+import { decodeEstimate } from '../speed.js';
 import type { Card, Gpu } from '../types.js';
 import { DEFAULT_CONTEXT, SCHEMA_VERSION } from './fit.js';
 
@@ -63,20 +63,14 @@ export function buildCompareReport(
           };
           const plan = fitPlan(card, d, gpu, o);
           gpus[p.id] = plan ? plan.gpuCount : null;
-          // decode estimate with the engine profile a plan at this precision would use (see `moe-calc speed`)
-          const prof = SPEED_PROFILES[speedProfileFor(p.gguf ? 'llama.cpp' : 'vllm', gpu)];
+          // decode estimate as `moe-calc speed` makes it (llama.cpp for GGUF rows, else vLLM)
           decode[p.id] = plan?.fits
-            ? estimateSpeed(card, d, gpu, {
-                precision: p,
+            ? decodeEstimate(card, d, gpu, p, plan, {
                 kvBytes: 2,
                 context: ctx,
                 batch: 1,
-                tensorParallel: plan.tensorParallel,
-                bandwidthEfficiency: prof.bandwidthEfficiency,
-                computeEfficiency: prof.computeEfficiency,
-                layerLatency: prof.layerLatency,
-                tpLatency: prof.tpLatency,
-              }).tokensPerSecondPerSequence
+                engine: p.gguf ? 'llama.cpp' : 'vllm',
+              }).speed.tokensPerSecondPerSequence
             : null;
         }
       }
