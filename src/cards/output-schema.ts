@@ -134,4 +134,54 @@ export const AuditOutput = z
   })
   .passthrough();
 
-export const OUTPUT_SCHEMAS = { show: ShowOutput, fit: FitOutput, compare: CompareOutput, audit: AuditOutput };
+const requirementId = z.enum(['layout', 'memory', 'min_kv_cache_tokens', 'min_decode_tokens_per_second']);
+
+export const CheckOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    manifest: z.string(),
+    ok: z.boolean(),
+    summary: z.object({ deployments: count, holding: count, failing: count }),
+    deployments: z.array(
+      z
+        .object({
+          name: z.string(),
+          model: z.object({ spec: z.string(), id: z.string(), name: z.string(), file: z.string() }),
+          gpu: z.object({ id: z.string(), name: z.string(), memoryBytes: bytes }),
+          count,
+          precision: z.string(),
+          context: count,
+          sequences: count,
+          holds: z.boolean(),
+          failed: z.array(requirementId),
+          requirements: z.array(
+            z.object({
+              requirement: requirementId,
+              holds: z.boolean().nullable(),
+              required: z.number(),
+              actual: z.number().nullable(),
+            }),
+          ),
+          layout: z.object({ tensorParallel: count, pipelineParallel: count }).nullable(),
+          perGpu: z
+            .object({ usedBytes: bytes, budgetBytes: bytes, headroomBytes: bytes, shortfallBytes: bytes })
+            .nullable(),
+          maxContext: count.nullable(),
+          maxSequences: count.nullable(),
+          kvCacheTokens: count.nullable(),
+          decodeTokensPerSecond: z.number().nonnegative().nullable(),
+          reason: z.string().nullable(),
+          warnings: z.array(z.string()),
+        })
+        .passthrough(),
+    ),
+  })
+  .passthrough();
+
+export const OUTPUT_SCHEMAS = {
+  show: ShowOutput,
+  fit: FitOutput,
+  compare: CompareOutput,
+  audit: AuditOutput,
+  check: CheckOutput,
+};
