@@ -5,7 +5,7 @@
 import { allCards, findGpu, gpuCatalog, type RegistryOptions, resolveModel } from './cards/registry.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
-import { tpRejection, type FitOptions } from './core/fit.js';
+import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
 import { kvDtypeBytes } from './core/kv.js';
 import { CURRENT_GENERATION, DEFAULT_UTILIZATION, vllmGeneration } from './core/overhead.js';
 import { countLayers } from './core/params.js';
@@ -63,6 +63,16 @@ export interface FitRequest extends Sources {
   cpuMemoryBytes?: number;
   /** MoE layers whose experts go to host memory, or 'auto' for the fewest that fit */
   offloadExperts?: number | 'auto';
+  /** leave the vision / audio towers out (vLLM --language-model-only) */
+  textOnly?: boolean;
+  /** data-parallel attention replicas */
+  dp?: number;
+  /** routed experts whole over EP = TP x DP (true), sharded (false), or searched (undefined) */
+  expertParallel?: boolean;
+  /** expert-parallel size when it differs from TP x DP (SGLang --ep-size) */
+  ep?: number;
+  redundantExperts?: number;
+  a2a?: A2aBackend;
 }
 
 function registry(s: Sources): RegistryOptions {
@@ -139,7 +149,44 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
         `experts frees nothing`,
     );
   }
+  // towers engines load beside the decoder, at 16 bits; --text-only drops the vision / audio ones
+  const towers = card.extra_components.filter((e) => e.loaded && !(q.textOnly && e.kind !== 'other'));
+  if (q.textOnly && !card.extra_components.some((e) => e.loaded && e.kind !== 'other')) {
+    throw new UserError(`--text-only: ${card.id} has no vision or audio tower to leave out`);
+  }
+  if (q.dp !== undefined || q.expertParallel || q.ep !== undefined || q.redundantExperts) {
+    if (!a.moe && (q.expertParallel || q.ep !== undefined || q.redundantExperts)) {
+      throw new UserError(`--expert-parallel: ${card.id} is dense: it has no experts to place`);
+    }
+    if (precisions.every((p) => p.gguf)) {
+      throw new UserError(
+        '--dp / --expert-parallel: llama.cpp (GGUF precisions) runs neither; choose an engine precision',
+      );
+    }
+    if (offload) throw new UserError('--dp / --expert-parallel: not with expert offload (llama.cpp only)');
+  }
+  if (q.a2a !== undefined && !(A2A_BACKENDS as readonly string[]).includes(q.a2a)) {
+    throw new UserError(
+      `--a2a-backend: expected ${A2A_BACKENDS.join(', ')}, got "${q.a2a}"${didYouMean(q.a2a, A2A_BACKENDS)}`,
+    );
+  }
+  if (q.ep !== undefined && q.expertParallel === false)
+    throw new UserError('--ep: conflicts with --no-expert-parallel');
+  if (count !== undefined && q.dp !== undefined && count % q.dp !== 0) {
+    throw new UserError(`--dp: ${q.dp} does not divide --count ${count} (the GPUs are TP x DP x pipeline stages)`);
+  }
+  const engine = q.engine === undefined ? undefined : parseEngine(q.engine);
   const options: Omit<FitOptions, 'precision'> = {
+    // --engine sglang: SGLang's accounting; --utilization is then its mem_fraction_static
+    ...(engine === 'sglang'
+      ? { accounting: 'sglang' as const, ...(q.utilization !== undefined ? { memFractionStatic: q.utilization } : {}) }
+      : {}),
+    ...(q.dp !== undefined ? { dp: q.dp } : {}),
+    ...(q.expertParallel !== undefined || q.ep !== undefined ? { expertParallel: q.expertParallel ?? true } : {}),
+    ...(q.ep !== undefined ? { ep: q.ep } : {}),
+    ...(q.redundantExperts ? { redundantExperts: q.redundantExperts } : {}),
+    ...(q.a2a !== undefined ? { a2a: q.a2a } : {}),
+    towerBytes: towers.reduce((n, e) => n + e.params * 2, 0),
     kvBytes,
     context: q.context ?? Math.min(DEFAULT_CONTEXT, a.max_context),
     batch: q.batch ?? 1,
@@ -164,7 +211,8 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
     options,
     kvPrecision,
     explicitContext: q.context !== undefined,
-    engine: q.engine === undefined ? undefined : parseEngine(q.engine),
+    textOnly: q.textOnly ?? false,
+    engine,
   };
 }
 
@@ -174,8 +222,12 @@ export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> 
 }
 
 /** The fewest GPUs per precision (or the check of `count` GPUs), the chosen plan and its launch command. */
-export async function fit(model: string, q: FitRequest): Promise<FitReport> {
-  return buildFitReport(await fitSetup(model, q));
+export async function fit(model: string, q: FitRequest & { layouts?: boolean }): Promise<FitReport> {
+  const s = await fitSetup(model, q);
+  if (q.layouts && s.precisions.length !== 1) {
+    throw new UserError('--layouts: compares the layouts of one precision: give --precision');
+  }
+  return buildFitReport(s, undefined, q.layouts ?? false);
 }
 
 /** Decode and prefill speed of the plan `fit` would choose for the first (or native) precision. */

@@ -16,6 +16,7 @@ import { gpusCommand } from './commands/gpus.js';
 import { auditCommand } from './commands/audit.js';
 import { importCommand } from './commands/import.js';
 import { speedCommand } from './commands/speed.js';
+import { checkCommand, defineCheckCommand } from './commands/check.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -150,6 +151,20 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--activation-gb <gb>', 'override the activation peak per GPU (GB)')
     .option('--engine <name>', 'print the launch command for the chosen plan: vllm, sglang or llama.cpp')
     .option('--explain', 'also print how every overhead and error band is derived')
+    .option('--text-only', "leave a multimodal model's vision / audio towers out (vLLM --language-model-only)")
+    .option(
+      '--dp <n>',
+      'data-parallel attention replicas, each with its own sequences and KV pool (vLLM --data-parallel-size)',
+    )
+    .option('--expert-parallel', 'routed experts whole over EP = TP x DP ranks (vLLM --enable-expert-parallel)')
+    .option('--no-expert-parallel', 'routed experts sharded over TP x DP like the rest (default: both are searched)')
+    .option(
+      '--ep <n>',
+      'expert-parallel size when it differs from TP x DP (SGLang --ep-size); implies --expert-parallel',
+    )
+    .option('--num-redundant-experts <n>', 'EPLB redundant experts, spread over the EP ranks (they add memory)')
+    .option('--a2a-backend <name>', 'all-to-all buffers to reserve: none (vLLM default), deepep-ht, deepep-ll')
+    .option('--layouts', 'compare every allowed layout (TP, DP, EP, PP) of --count GPUs side by side')
     .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
     .option(
       '--offload-experts <N|auto>',
@@ -206,6 +221,7 @@ Examples:
     .option('--prompt <tokens>', 'prompt length for the time to first token (default 1024)')
     .option('--utilization <f>', 'as in fit')
     .option('--usable-fraction <f>', 'as in fit (unified memory whose wired limit was raised)')
+    .option('--text-only', 'as in fit: leave the vision / audio towers out')
     .option('--tp <n>', 'as in fit: only this tensor-parallel size')
     .option('--gpus-per-node <n>', 'as in fit')
     .addHelpText(
@@ -255,6 +271,9 @@ ${EXIT_CODES}`,
     .option('-o, --output <file>', 'write the card here instead of printing it')
     .option('--force', 'overwrite --output if it exists')
     .action((config: string, _o, cmd: Command) => run(globals(cmd).then((o) => importCommand(config, o as never))));
+
+  // the check command declares its own options (commands/check.ts)
+  defineCheckCommand(program, (model, o) => run(globals(o).then((g) => checkCommand(model, g as never))));
 
   return program;
 }

@@ -283,6 +283,10 @@ export const GpuSchema = z.strictObject({
     .regex(/^\d{1,2}\.\d$/, 'a CUDA compute capability such as "9.0"')
     .optional(),
   gpus_per_node: posInt.max(1000).default(8),
+  /** GPU-to-GPU bandwidth inside a node, GB/s per direction (NVLink, Infinity Fabric; PCIe without them) */
+  link_gbps: z.number().positive().max(1e6).optional(),
+  /** network bandwidth per GPU between nodes, GB/s per direction (one 400 Gb/s NIC per GPU: 50) */
+  network_gbps: z.number().positive().max(1e6).optional(),
   source: z.string().min(1).max(2000),
 });
 export const GpuCatalogSchema = z.strictObject({ gpus: z.array(GpuSchema).min(1).max(1000) });

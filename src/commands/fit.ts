@@ -24,6 +24,13 @@ export interface FitFlags extends GlobalOptions {
   cpuMemory?: string;
   offloadExperts?: string;
   explain?: boolean;
+  textOnly?: boolean;
+  dp?: string;
+  expertParallel?: boolean;
+  ep?: string;
+  numRedundantExperts?: string;
+  a2aBackend?: string;
+  layouts?: boolean;
 }
 
 const gbToBytes = (gb: number | undefined) => (gb === undefined ? undefined : Math.round(gb * 1e9));
@@ -53,6 +60,12 @@ export function fitRequest(f: FitFlags): FitRequest {
     nonTorchBytes: gbToBytes(numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true)),
     engine: f.engine,
     cpuMemoryBytes: gbToBytes(numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000)),
+    textOnly: f.textOnly ?? false,
+    dp: intFlag('--dp', f.dp, 1, 100_000),
+    expertParallel: f.expertParallel,
+    ep: intFlag('--ep', f.ep, 1, 100_000),
+    redundantExperts: intFlag('--num-redundant-experts', f.numRedundantExperts, 0, 100_000),
+    a2a: f.a2aBackend?.trim().toLowerCase() as FitRequest['a2a'],
     offloadExperts:
       offload === undefined
         ? undefined
@@ -64,7 +77,7 @@ export function fitRequest(f: FitFlags): FitRequest {
 }
 
 export async function fitCommand(model: string, f: FitFlags): Promise<number> {
-  const report = await fit(model, fitRequest(f));
+  const report = await fit(model, { ...fitRequest(f), layouts: f.layouts ?? false });
   emit(f, report, () => fitDoc(report, { unit: unitOf(f), explain: f.explain ?? false }));
   return report.count !== null && !report.fits ? 1 : 0;
 }

@@ -31,6 +31,13 @@ export interface LaunchInput {
   batchTokens?: number;
   maxNumSeqs?: number;
   enforceEager?: boolean;
+  /** leave the vision / audio towers out */
+  languageModelOnly?: boolean;
+  /** GPUs per node (for multi-node data parallelism) */
+  gpusPerNode?: number;
+  /** all-to-all backend of an expert-parallel plan */
+  a2a?: 'none' | 'deepep-ht' | 'deepep-ll';
+  redundantExperts?: number;
 }
 
 /** Online quantisation each engine applies to a bf16 checkpoint (`--quantization fp8`). */
@@ -56,24 +63,74 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   if (engine === 'vllm') {
     const argv = ['vllm', 'serve', repo, '--tensor-parallel-size', String(plan.tensorParallel)];
     if (plan.pipelineParallel > 1) argv.push('--pipeline-parallel-size', String(plan.pipelineParallel));
-    if (moe && plan.tensorParallel > 1) argv.push('--enable-expert-parallel');
+    const dp = plan.dataParallel ?? 1;
+    if (dp > 1) {
+      argv.push('--data-parallel-size', String(dp));
+      // vLLM docs (serving/data_parallel_deployment): one command per node; the head node also serves
+      const perNode = Math.max(1, Math.floor((x.gpusPerNode ?? 8) / (plan.tensorParallel * plan.pipelineParallel)));
+      if (dp > perNode) {
+        argv.push('--data-parallel-size-local', String(perNode), '--data-parallel-address', '<head-node-ip>');
+        argv.push('--data-parallel-rpc-port', '13345');
+        notes.push(
+          `multi-node: run this on the head node; on node k (1..${Math.ceil(dp / perNode) - 1}) run the same with ` +
+            `--headless --data-parallel-start-rank <k x ${perNode}>`,
+        );
+      }
+    }
+    if (moe && (plan.expertParallel ?? 0) > 0) {
+      argv.push('--enable-expert-parallel');
+      if (x.a2a === 'deepep-ll') argv.push('--all2all-backend', 'deepep_low_latency');
+      if (x.a2a === 'deepep-ht') argv.push('--all2all-backend', 'deepep_high_throughput');
+      if (x.redundantExperts) {
+        argv.push('--enable-eplb', '--eplb-config', JSON.stringify({ num_redundant_experts: x.redundantExperts }));
+      }
+    }
     if (q.flag) argv.push('--quantization', q.flag);
     argv.push('--max-model-len', String(x.maxModelLen), '--gpu-memory-utilization', String(x.utilization));
     if (x.kvPrecision === 'fp8') argv.push('--kv-cache-dtype', 'fp8');
     if (x.batchTokens !== undefined) argv.push('--max-num-batched-tokens', String(x.batchTokens));
     if (x.maxNumSeqs !== undefined) argv.push('--max-num-seqs', String(x.maxNumSeqs));
     if (x.enforceEager) argv.push('--enforce-eager');
+    // vLLM skips loading the towers of multimodal models (PR #22299 / --language-model-only)
+    if (x.languageModelOnly) argv.push('--language-model-only');
     return { engine, argv, notes };
   }
   if (engine === 'sglang') {
-    const argv = ['python3', '-m', 'sglang.launch_server', '--model-path', repo, '--tp', String(plan.tensorParallel)];
+    // SGLang's --tp is every GPU of one pipeline stage; DP attention splits it into --dp replicas
+    const dp = plan.dataParallel ?? 1;
+    const argv = [
+      'python3',
+      '-m',
+      'sglang.launch_server',
+      '--model-path',
+      repo,
+      '--tp',
+      String(plan.tensorParallel * dp),
+    ];
+    if (dp > 1) argv.push('--dp', String(dp), '--enable-dp-attention');
     if (plan.pipelineParallel > 1) argv.push('--pp-size', String(plan.pipelineParallel));
+    if (moe && (plan.expertParallel ?? 0) > 0) {
+      argv.push('--ep-size', String(plan.expertParallel));
+      if (x.a2a === 'deepep-ll' || x.a2a === 'deepep-ht') {
+        argv.push('--moe-a2a-backend', 'deepep', '--deepep-mode', x.a2a === 'deepep-ll' ? 'low_latency' : 'normal');
+      }
+      if (x.redundantExperts) argv.push('--ep-num-redundant-experts', String(x.redundantExperts), '--enable-eplb');
+    }
     if (q.flag) argv.push('--quantization', q.flag);
-    // SGLang's fraction covers weights + KV pool only (activations live outside it)
+    // SGLang's fraction covers weights + KV pool only, of the memory free at start-up (activations live
+    // outside it): the plan's own when it was planned with SGLang's accounting
     const pg = plan.perGpu;
-    const fraction = Math.floor(((pg.budgetBytes - pg.overheadBytes) / pg.capacityBytes) * 1000) / 1000;
+    const free = pg.capacityBytes - pg.nonTorchBytes;
+    const fraction =
+      Math.floor(((pg.budgetBytes - pg.nonTorchBytes - pg.activationBytes - pg.cudaGraphBytes) / free) * 1000) / 1000;
     argv.push('--context-length', String(x.maxModelLen), '--mem-fraction-static', String(fraction));
     if (x.kvPrecision === 'fp8') argv.push('--kv-cache-dtype', 'fp8_e5m2');
+    if (x.languageModelOnly) {
+      notes.push(
+        'SGLang loads the vision tower of multimodal models regardless (its --language-model-only covers a few ' +
+          'architectures only): budget its memory, or serve with vLLM --language-model-only',
+      );
+    }
     return { engine, argv, notes };
   }
   const quant = x.precision.toUpperCase();

@@ -13,8 +13,11 @@
 import type { Architecture, Card, Gpu } from './types.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
-import { kvBytesFor, kvLayout, maxContextFor } from './kv.js';
+import { hybridBlockTokens, kvBytesFor, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
 import {
+  commBufferBytes,
+  SGLANG_STARTUP_BYTES,
+  sglangMemFraction,
   forwardActivationBytes,
   samplerActivationBytes,
   llamaCppComputeBytes,
@@ -67,16 +70,51 @@ export interface FitOptions {
    *  (llama.cpp --n-cpu-moe N keeps the experts of the first N layers on the CPU); 'auto' finds the
    *  fewest that fit; hostBytes is the host memory available for them */
   offload?: { layers: number | 'auto'; hostBytes: number };
+  /** bytes of vision / audio towers the engine loads beside the decoder (bf16, on the first pipeline
+   *  stage, sharded across its TP ranks as vLLM's tower layers are); 0 with --text-only. GGUF rows never
+   *  carry them (llama.cpp loads a tower only from a separate mmproj file). */
+  towerBytes?: number;
+  /** data-parallel attention replicas (vLLM --data-parallel-size; SGLang --dp with --enable-dp-attention);
+   *  undefined: searched for MoE models when no --tp is fixed */
+  dp?: number;
+  /** routed experts placed whole over an expert-parallel group (vLLM --enable-expert-parallel): true,
+   *  false, or undefined to search both */
+  expertParallel?: boolean;
+  /** expert-parallel size when it differs from TP x DP (SGLang --ep-size); must divide TP x DP */
+  ep?: number;
+  /** EPLB redundant experts (vLLM --eplb-config num_redundant_experts, SGLang --ep-num-redundant-experts) */
+  redundantExperts?: number;
+  /** all-to-all backend whose buffers are reserved per GPU (none: vLLM's default allgather/reduce-scatter) */
+  a2a?: A2aBackend;
+  /** whose memory accounting engine precisions follow (default vLLM's); SGLang's static pool fraction
+   *  (mem_fraction_static) is `utilization` when given, else SGLang's own default */
+  accounting?: 'vllm' | 'sglang';
+  /** SGLang's mem_fraction_static, when set */
+  memFractionStatic?: number;
+}
+
+export const A2A_BACKENDS = ['none', 'deepep-ht', 'deepep-ll'] as const;
+export type A2aBackend = (typeof A2A_BACKENDS)[number];
+
+/** How one deployment spreads over its GPUs: attention TP, pipeline stages, data-parallel attention
+ *  replicas, and the expert-parallel size (0: routed experts sharded like the rest, over TP x DP). */
+export interface Layout {
+  tp: number;
+  pp: number;
+  dp: number;
+  ep: number;
 }
 
 export interface PerGpu {
   weightsBytes: number;
+  /** all-to-all communication buffers (DeepEP), part of the overhead */
+  commBufferBytes: number;
   kvBytes: number;
   activationBytes: number;
   nonTorchBytes: number;
   /** CUDA-graph memory, when the engine takes it from the budget */
   cudaGraphBytes: number;
-  /** activation + non-torch + CUDA graphs */
+  /** activation + non-torch + CUDA graphs + communication buffers */
   overheadBytes: number;
   totalBytes: number;
   /** memory the GPU has (x its usable fraction for unified memory) */
@@ -91,6 +129,10 @@ export interface Plan {
   gpuCount: number;
   tensorParallel: number;
   pipelineParallel: number;
+  /** data-parallel attention replicas: each holds its own sequences and KV pool */
+  dataParallel: number;
+  /** expert-parallel size (0: routed experts sharded over TP x DP like the rest) */
+  expertParallel: number;
   fits: boolean;
   /** the most loaded GPU (the worst pipeline stage) */
   perGpu: PerGpu;
@@ -106,6 +148,8 @@ export interface Plan {
    *  included: the hybrid allocator pages them alike), in whole 16-token blocks; the smallest stage
    *  sets the pool (vLLM gives every worker the minimum block count). */
   kvCacheTokens: number;
+  /** the whole deployment's KV pool: kvCacheTokens x data-parallel replicas */
+  kvCacheTokensTotal: number;
   /** bytes missing on the worst GPU when it does not fit */
   shortfallBytes: number;
   /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
@@ -122,6 +166,9 @@ export interface LayerBytes {
   /** routed-expert bytes per layer (part of sharded) and their prefix sums */
   routed: number[];
   routedPrefix: number[];
+  /** shared-expert bytes per layer (part of sharded) and their prefix sums */
+  shared: number[];
+  sharedPrefix: number[];
   embed: number;
   head: number;
   /** the largest single routed-expert tensor of a layer (GGUF stores gate, up and down apart) */
@@ -160,6 +207,8 @@ export function layerBytes(
     replicatedPrefix: [0],
     routed: new Array(nLayers).fill(0),
     routedPrefix: [0],
+    shared: new Array(nLayers).fill(0),
+    sharedPrefix: [0],
     embed: 0,
     head: 0,
     largestExpertTensor: 0,
@@ -197,14 +246,19 @@ export function layerBytes(
       slots[slot] = bpw;
     }
     const expert = layout !== undefined && t.component === 'routedExperts';
-    const b = expert
+    let b = expert
       ? (t.matrix ? t.params * pad * (bpw + layout.extraBpw) : t.params * layout.biasBits) / 8
       : (t.params * bpw) / 8;
+    // MLA under a quantised recipe: engines dequantise kv_b_proj into bf16 W_UK / W_UV for the absorbed
+    // decode path and keep the quantised weight for prefill (vLLM MLACommonImpl.process_weights_after_loading,
+    // SGLang deepseek_v2.py w_kc / w_vc): kv_b's parameters once more at 2 bytes
+    if (!p.gguf && t.role === 'attn_kv_b' && bpw < 16) b += t.params * 2;
     if (t.layer < 0) {
       if (t.role === 'embed') lb.embed += b;
       else lb.head += b; // LM head and final norm live with the last stage
     } else if (REPLICATED_ROLES.has(t.role)) lb.replicated[t.layer]! += b;
     else lb.sharded[t.layer]! += b;
+    if (t.component === 'sharedExperts' && t.layer >= 0 && !REPLICATED_ROLES.has(t.role)) lb.shared[t.layer]! += b;
     if (t.component === 'routedExperts') {
       lb.routed[t.layer]! += b;
       if (t.role === 'ffn_gate_up_exps') lb.largestExpertTensor = Math.max(lb.largestExpertTensor, b / 2);
@@ -215,6 +269,7 @@ export function layerBytes(
     lb.shardedPrefix.push(lb.shardedPrefix[i]! + lb.sharded[i]!);
     lb.replicatedPrefix.push(lb.replicatedPrefix[i]! + lb.replicated[i]!);
     lb.routedPrefix.push(lb.routedPrefix[i]! + lb.routed[i]!);
+    lb.sharedPrefix.push(lb.sharedPrefix[i]! + lb.shared[i]!);
   }
   m.set(key, lb);
   return lb;
@@ -292,8 +347,8 @@ export function expertLayoutFor(p: Precision, gpu: Gpu, g: EngineGeneration): Ex
 }
 
 export interface RuntimeOverheads {
-  /** whose accounting: vLLM's for engine precisions, llama.cpp's for GGUF files */
-  engine: 'vllm' | 'llama.cpp';
+  /** whose accounting: vLLM's (or SGLang's with --engine sglang) for engine precisions, llama.cpp's for GGUF */
+  engine: 'vllm' | 'llama.cpp' | 'sglang';
   /** peak activation of a stage that does not sample, and of the last stage, bytes per GPU
    *  (llama.cpp: the compute buffer without and with the output layer) */
   activation: number;
@@ -309,6 +364,20 @@ export interface RuntimeOverheads {
  *  default resolved: what `fit` prints as its assumptions. */
 export function runtimeOverheads(a: Architecture, gpu: Gpu, o: FitOptions, tp: number, pp: number): RuntimeOverheads {
   const g = o.generation ?? CURRENT_GENERATION;
+  if (o.accounting === 'sglang' && !o.precision.gguf) {
+    // SGLang: activations and CUDA graphs live outside the static pool; the CUDA context and NCCL are
+    // what is no longer free at start-up (modelled as vLLM's non-torch memory)
+    return {
+      engine: 'sglang',
+      activation: 0,
+      lastStageActivation: 0,
+      nonTorch: o.nonTorchBytes ?? SGLANG_STARTUP_BYTES,
+      cudaGraphs: 0,
+      batchTokens: 0,
+      maxNumSeqs: 0,
+      generation: g,
+    };
+  }
   if (o.precision.gguf) {
     // llama.cpp runs GGUF files: its compute buffer instead of vLLM's profile; no sampler warm-up,
     // non-torch or CUDA-graph reserve of vLLM's kind
@@ -359,19 +428,39 @@ export function evaluateLayout(
   pp: number,
   offloadLayers = 0,
   withStages = true,
+  dp = 1,
+  ep = 0,
 ): Plan {
   const a = card.architecture;
   const L = a.num_layers;
+  // routed experts: with EP, whole experts over the EP group (each split over TP x DP / EP when EP is
+  // smaller); without, every expert sharded over TP x DP (vLLM flattens DP into the MoE's TP group)
+  const expertShard = ep > 0 ? (tp * dp) / ep : tp * dp;
   const layout = o.expertLayout ?? expertLayoutFor(o.precision, gpu, o.generation ?? CURRENT_GENERATION);
-  const lb = layerBytes(d, a, o.precision, tp, layout);
+  const lb = layerBytes(d, a, o.precision, expertShard, layout);
   const cut = offloadCutoff(a, offloadLayers);
   const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
-  const budget = Math.floor(capacity * o.utilization);
-  const n = tp * pp;
-  const r = runtimeOverheads(a, gpu, o, tp, pp);
+  const n = tp * pp * dp;
+  const r = runtimeOverheads(a, gpu, o, tp, pp * dp);
+  // SGLang sizes its static pool (weights + KV) as mem_fraction_static of the memory free at start-up
+  const mfs =
+    r.engine === 'sglang' ? (o.memFractionStatic ?? sglangMemFraction(capacity / 2 ** 20, tp * dp, pp, dp)) : 0;
+  const budget =
+    r.engine === 'sglang'
+      ? Math.floor((capacity - r.nonTorch) * mfs) + r.nonTorch
+      : Math.floor(capacity * o.utilization);
   const llama = r.engine === 'llama.cpp';
   const nonTorch = r.nonTorch;
   const graphs = r.cudaGraphs;
+  const E = a.moe?.experts ?? 0;
+  const slots = E + (ep > 0 ? (o.redundantExperts ?? 0) : 0);
+  // the most loaded rank holds ceil((E + R) / EP) experts (vLLM determine_expert_map gives the first
+  // (E + R) mod EP ranks one more)
+  const expertShare = ep > 0 && E > 0 ? Math.ceil(slots / ep) / E / expertShard : 1 / expertShard;
+  // vLLM replicates the shared experts under EP with TP > 1 and DP > 1 (use_sequence_parallel_moe)
+  const sharedShard = ep > 0 && tp > 1 && dp > 1 ? 1 : tp;
+  const comm = ep > 0 ? commBufferBytes(a, o.a2a ?? 'none', ep, slots, tp * dp > o.gpusPerNode) : 0;
+  const sequences = Math.ceil(o.batch / dp);
   let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
   let minContext = Number.POSITIVE_INFINITY;
@@ -381,32 +470,40 @@ export function evaluateLayout(
     const from = stageStart(L, pp, s);
     const to = stageStart(L, pp, s + 1);
     const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
+    const routed = lb.routedPrefix[to]! - lb.routedPrefix[from]! - offloaded;
+    const shared = lb.sharedPrefix[to]! - lb.sharedPrefix[from]!;
+    const rest = lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded - routed - shared;
     let w =
-      (lb.shardedPrefix[to]! - lb.shardedPrefix[from]! - offloaded) / tp +
-      (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
+      rest / tp + routed * expertShare + shared / sharedShard + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (llama) {
       // the input embedding stays in host memory; a tied output layer is a copy of it on the last GPU
       if (s === pp - 1) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
     } else {
-      if (s === 0) w += lb.embed / tp;
+      if (s === 0) w += (lb.embed + (o.towerBytes ?? 0)) / tp;
       if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     }
     const weights = Math.ceil(w);
-    const kvEngine = kvLayout(a, o.kvBytes, tp, from, to);
+    // recurrent state as each engine keeps it: llama.cpp f32, one per sequence; vLLM in the card's dtypes,
+    // padded to the raised attention block, one or two slots per sequence by release
+    const state = llama
+      ? LLAMA_CPP_STATE
+      : { slots: r.generation.mambaStateSlots, padToBlockTokens: hybridBlockTokens(a, o.kvBytes, tp) };
+    const kvEngine = kvLayout(a, o.kvBytes, tp, from, to, state);
     // llama.cpp's sliding-window cache holds window + ubatch cells (padded), not the window alone
     const kv = llama && kvEngine.window > 0 ? { ...kvEngine, window: llamaCppSwaCells(kvEngine.window, 1) } : kvEngine;
-    const kvB = Math.ceil(kvBytesFor(kv, o.context, o.batch));
+    // each data-parallel replica holds its own share of the sequences
+    const kvB = Math.ceil(kvBytesFor(kv, o.context, sequences));
     // the last stage holds the output layer's peak too (vLLM's sampler run, llama.cpp's logits)
     let act = s === pp - 1 ? r.lastStageActivation : r.activation;
     // llama.cpp with experts in host memory: the main GPU also makes room for one expert tensor
     if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined)
       act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
-    const total = weights + kvB + act + nonTorch + graphs;
+    const total = weights + kvB + act + nonTorch + graphs + comm;
     if (!withStages && worst && total <= worst.totalBytes) continue;
     if (withStages) {
       // context and concurrency limits only for the plan that is shown, not for every layout searched
-      const free = budget - (weights + act + nonTorch + graphs);
-      minContext = Math.min(minContext, maxContextFor(kv, free, o.batch));
+      const free = budget - (weights + act + nonTorch + graphs + comm);
+      minContext = Math.min(minContext, maxContextFor(kv, free, sequences));
       const perSeq = kvBytesFor(kv, o.context, 1);
       minConcurrency = Math.min(
         minConcurrency,
@@ -421,11 +518,12 @@ export function evaluateLayout(
     }
     const perGpu: PerGpu = {
       weightsBytes: weights,
+      commBufferBytes: comm,
       kvBytes: kvB,
       activationBytes: act,
       nonTorchBytes: nonTorch,
       cudaGraphBytes: graphs,
-      overheadBytes: act + nonTorch + graphs,
+      overheadBytes: act + nonTorch + graphs + comm,
       totalBytes: total,
       capacityBytes: capacity,
       budgetBytes: budget,
@@ -444,13 +542,19 @@ export function evaluateLayout(
     gpuCount: n,
     tensorParallel: tp,
     pipelineParallel: pp,
+    dataParallel: dp,
+    expertParallel: ep,
     fits,
     perGpu: pg,
     stages,
     maxContext: Math.max(0, maxContext),
     maxContextIsModelLimit: minContext >= a.max_context,
-    maxConcurrency: Number.isFinite(minConcurrency) ? Math.max(0, minConcurrency) : Number.MAX_SAFE_INTEGER,
+    // concurrency of the whole deployment: every replica serves its own sequences
+    maxConcurrency: Number.isFinite(minConcurrency)
+      ? Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, minConcurrency) * dp)
+      : Number.MAX_SAFE_INTEGER,
     kvCacheTokens: Number.isFinite(minPoolTokens) ? minPoolTokens : 0,
+    kvCacheTokensTotal: Number.isFinite(minPoolTokens) ? minPoolTokens * dp : 0,
     shortfallBytes: Math.max(0, pg.totalBytes - budget),
     ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
   };
@@ -491,63 +595,158 @@ function fixedTp(o: FitOptions): number | undefined {
   return o.precision.gguf ? 1 : o.tp;
 }
 
-/** Layouts of exactly n GPUs that the rules allow, most TP first. */
-export function layoutsFor(card: Card, n: number, o: FitOptions): { tp: number; pp: number }[] {
-  const out: { tp: number; pp: number }[] = [];
-  const maxTp = Math.min(n, o.gpusPerNode);
+/** Whether data-parallel attention / expert-parallel layouts are considered: engine precisions of MoE
+ *  models, without expert offload; asked for (--dp, --expert-parallel, --ep) or, when --tp does not fix
+ *  the layout, searched. */
+function parallelSearch(card: Card, o: FitOptions): boolean {
+  if (o.precision.gguf || o.offload || !card.architecture.moe) return false;
+  return o.dp !== undefined || o.expertParallel !== undefined || o.ep !== undefined || o.tp === undefined;
+}
+
+/** Why an expert-parallel layout is not allowed, or null. */
+export function epRejection(card: Card, l: Layout, o: FitOptions): string | null {
+  const E = card.architecture.moe?.experts ?? 0;
+  if (l.ep === 0) return (o.redundantExperts ?? 0) > 0 ? 'redundant experts need expert parallelism' : null;
+  if (E === 0) return 'a dense model has no experts to place';
+  const group = l.tp * l.dp;
+  if (group % l.ep !== 0) return `EP ${l.ep} does not divide TP x DP = ${group}`;
+  const slots = E + (o.redundantExperts ?? 0);
+  // EPLB spreads physical experts evenly (vLLM asserts it)
+  if ((o.redundantExperts ?? 0) > 0 && slots % l.ep !== 0)
+    return `${slots} experts with redundancy do not divide EP ${l.ep}`;
+  if (l.ep > slots) return `EP ${l.ep} exceeds the ${slots} experts`;
+  return null;
+}
+
+/** Layouts of exactly n GPUs that the rules allow, most TP first; data-parallel / expert-parallel ones
+ *  only where parallelSearch allows them. */
+export function layoutsFor(card: Card, n: number, o: FitOptions): Layout[] {
+  const out: Layout[] = [];
   const onlyTp = fixedTp(o);
-  for (let tp = maxTp; tp >= 1; tp--) {
-    if (n % tp !== 0 || (onlyTp !== undefined && tp !== onlyTp)) continue;
-    const pp = n / tp;
-    if (pp > card.architecture.num_layers) continue;
-    if (tpRejection(card, tp, o.precision)) continue;
-    out.push({ tp, pp });
+  const search = parallelSearch(card, o);
+  const dps = o.dp !== undefined ? [o.dp] : search ? divisors(n) : [1];
+  for (const dp of dps) {
+    if (n % dp !== 0) continue;
+    const m = n / dp;
+    for (let tp = Math.min(m, o.gpusPerNode); tp >= 1; tp--) {
+      if (m % tp !== 0 || (onlyTp !== undefined && tp !== onlyTp)) continue;
+      const pp = m / tp;
+      if (pp > card.architecture.num_layers) continue;
+      if (tpRejection(card, tp, o.precision)) continue;
+      const eps =
+        o.ep !== undefined
+          ? [o.ep]
+          : o.expertParallel === true
+            ? [tp * dp]
+            : o.expertParallel === false || !search || tp * dp === 1
+              ? [0]
+              : [0, tp * dp];
+      for (const ep of eps) {
+        const l = { tp, pp, dp, ep };
+        if (!epRejection(card, l, o)) out.push(l);
+      }
+    }
   }
   return out;
 }
 
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+/** Between two plain TP x PP layouts of the same GPU count: one that fits beats one that does not; when
+ *  both fit, fewer pipeline stages win (engines' recipes use TP inside a node: PP adds a stage hop per
+ *  token at low concurrency); otherwise the least memory per GPU. */
 function better(x: Plan, y: Plan | undefined): boolean {
   if (!y) return true;
   if (x.fits !== y.fits) return x.fits;
+  if (x.fits && x.pipelineParallel !== y.pipelineParallel) return x.pipelineParallel < y.pipelineParallel;
   return x.perGpu.totalBytes < y.perGpu.totalBytes;
 }
 
-/** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. */
+/** A data-parallel / expert-parallel layout must hold this many times the KV tokens of the plain plan to
+ *  replace it: a handful more tokens is not worth a different deployment shape. */
+const DP_KV_GAIN = 1.1;
+
+function evaluateFull(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, l: Layout, offload = 0): Plan {
+  return evaluateLayout(card, d, gpu, o, l.tp, l.pp, offload, true, l.dp, l.ep);
+}
+
+/** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. Among the plain
+ *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout replaces it
+ *  when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment (MLA's latent is replicated on every TP rank,
+ *  DP attention keeps one pool per replica). */
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
+  const layouts = layoutsFor(card, n, o);
   let best: Plan | undefined;
-  for (const { tp, pp } of layoutsFor(card, n, o)) {
+  for (const l of layouts) {
+    if (l.dp !== 1 || l.ep !== 0) continue;
     const p = o.offload
-      ? evaluateWithOffload(card, d, gpu, o, tp, pp, false)
-      : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
+      ? evaluateWithOffload(card, d, gpu, o, l.tp, l.pp, false)
+      : evaluateLayout(card, d, gpu, o, l.tp, l.pp, 0, false);
     if (better(p, best)) best = p;
   }
-  if (!best) return undefined;
-  const { tensorParallel: tp, pipelineParallel: pp } = best;
-  return evaluateLayout(card, d, gpu, o, tp, pp, best.offload?.layers ?? 0, true);
+  let chosen = best
+    ? evaluateFull(
+        card,
+        d,
+        gpu,
+        o,
+        { tp: best.tensorParallel, pp: best.pipelineParallel, dp: 1, ep: 0 },
+        best.offload?.layers ?? 0,
+      )
+    : undefined;
+  for (const l of layouts) {
+    if (l.dp === 1 && l.ep === 0) continue;
+    const p = evaluateLayout(card, d, gpu, o, l.tp, l.pp, 0, false, l.dp, l.ep);
+    if (!p.fits && chosen?.fits) continue;
+    const full = evaluateFull(card, d, gpu, o, l);
+    if (
+      !chosen ||
+      (full.fits && !chosen.fits) ||
+      (full.fits === chosen.fits && full.kvCacheTokensTotal > chosen.kvCacheTokensTotal * DP_KV_GAIN)
+    ) {
+      chosen = full;
+    }
+  }
+  return chosen;
+}
+
+/** Every allowed layout of n GPUs with its full plan (what `fit --layouts` compares). */
+export function allLayouts(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan[] {
+  return layoutsFor(card, n, o).map((l) => evaluateFull(card, d, gpu, o, l));
 }
 
 /** The fewest GPUs that fit (or the check of --count GPUs). Undefined when nothing fits.
  *  For each allowed TP degree the fewest pipeline stages that fit are found by bisection (more
  *  stages never need more memory per GPU past the first split); the smallest TP x PP wins, ties
- *  going to the layout with the least memory per GPU, as planForCount decides. */
+ *  going to the layout with the least memory per GPU. At that GPU count planForCount then weighs the
+ *  data-parallel / expert-parallel layouts (with --dp fixed, every layout carries that many replicas). */
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
   const onlyTp = fixedTp(o);
   const a = card.architecture;
   const L = a.num_layers;
-  const maxGpus = o.maxGpus ?? 4096;
+  const dp = o.dp ?? 1;
+  const maxGpus = Math.floor((o.maxGpus ?? 4096) / dp);
   const totalWeights = totalWeightBytes(layerBytes(d, a, o.precision));
   const budget = gpu.memory_bytes * gpu.usable_fraction * o.utilization;
+  const fixedEp = (tp: number) => (o.ep !== undefined ? o.ep : o.expertParallel ? tp * dp : 0);
   const evaluate = (tp: number, pp: number) =>
-    o.offload ? evaluateWithOffload(card, d, gpu, o, tp, pp, false) : evaluateLayout(card, d, gpu, o, tp, pp, 0, false);
+    o.offload
+      ? evaluateWithOffload(card, d, gpu, o, tp, pp, false)
+      : evaluateLayout(card, d, gpu, o, tp, pp, 0, false, dp, fixedEp(tp));
   // no plan can use fewer GPUs than the weights need at a full budget each
   // (with expert offload the weights need not all be on GPUs: no bound)
-  const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget));
+  const minGpus = o.offload ? 1 : Math.max(1, Math.ceil(totalWeights / budget / dp));
   let best: Plan | undefined;
   for (let tp = Math.min(o.gpusPerNode, maxGpus); tp >= 1; tp--) {
     if (onlyTp !== undefined && tp !== onlyTp) continue;
-    if (best && tp * Math.ceil(minGpus / tp) > best.gpuCount) continue;
+    if (best && tp * Math.ceil(minGpus / tp) * dp > best.gpuCount) continue;
     if (tpRejection(card, tp, o.precision)) continue;
+    if (epRejection(card, { tp, pp: 1, dp, ep: fixedEp(tp) }, o)) continue;
     const maxPp = Math.min(L, Math.floor(maxGpus / tp));
     if (maxPp < 1) continue;
     let found: Plan | undefined;
@@ -555,7 +754,7 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
     if (one.fits) found = one;
     else if (maxPp >= 2) {
       // galloping search from the weight-only lower bound, then bisection
-      let lo = o.offload ? 2 : Math.max(2, Math.min(maxPp, Math.floor(totalWeights / (tp * budget))));
+      let lo = o.offload ? 2 : Math.max(2, Math.min(maxPp, Math.floor(totalWeights / (tp * dp * budget))));
       let hi = lo;
       let p = evaluate(tp, hi);
       while (!p.fits && hi < maxPp) {
@@ -584,5 +783,16 @@ export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions)
       best = found;
   }
   if (!best) return undefined;
-  return evaluateLayout(card, d, gpu, o, best.tensorParallel, best.pipelineParallel, best.offload?.layers ?? 0, true);
+  // weigh every layout of that many GPUs (DP / EP ones included where allowed)
+  if (parallelSearch(card, o) && (o.dp === undefined || o.expertParallel === undefined)) {
+    return planForCount(card, d, gpu, o, best.gpuCount);
+  }
+  return evaluateFull(
+    card,
+    d,
+    gpu,
+    o,
+    { tp: best.tensorParallel, pp: best.pipelineParallel, dp: best.dataParallel, ep: best.expertParallel },
+    best.offload?.layers ?? 0,
+  );
 }

@@ -53,34 +53,77 @@ export function kvElementsPerLayer(a: Architecture, tp = 1): number {
   return kvBytesPerLayer(a.attention, 1, tp);
 }
 
-/** Fixed per-sequence state of one SSM / linear layer on one TP rank, bytes. */
-export function ssmStateBytesPerLayer(s: Ssm, h: number, tp = 1): number {
-  const rec = s.kind === 'kda' ? 4 : s.kind === 'short_conv' ? 0 : STATE_BYTES[s.state_dtype];
+/** Elements of one SSM / linear layer's per-sequence state on one TP rank: conv state and recurrent state. */
+export function ssmStateElements(s: Ssm, h: number, tp = 1): { conv: number; recurrent: number } {
   const shard = (x: number) => Math.ceil(x / tp);
   switch (s.kind) {
     case 'mamba': {
       const d = shard(s.expand * h);
-      return d * (s.d_conv - 1) * CONV_STATE_BYTES + d * s.d_state * rec;
+      return { conv: d * (s.d_conv - 1), recurrent: d * s.d_state };
     }
     case 'mamba2': {
       // groups are replicated until TP divides them (vLLM extra_groups_for_head_shards)
       const groups = s.groups % tp === 0 ? s.groups : tp;
       const conv = shard(s.heads * s.head_dim + 2 * groups * s.d_state);
-      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.heads) * s.head_dim * s.d_state * rec;
+      return { conv: (s.d_conv - 1) * conv, recurrent: shard(s.heads) * s.head_dim * s.d_state };
     }
     case 'gated_deltanet': {
       const conv = shard(2 * s.key_heads * s.key_head_dim + s.value_heads * s.value_head_dim);
-      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.value_heads) * s.value_head_dim * s.key_head_dim * rec;
+      return { conv: (s.d_conv - 1) * conv, recurrent: shard(s.value_heads) * s.value_head_dim * s.key_head_dim };
     }
-    case 'kda': {
-      const conv = shard(3 * s.heads * s.head_dim);
-      return (s.d_conv - 1) * conv * CONV_STATE_BYTES + shard(s.heads) * s.head_dim * s.head_dim * rec;
-    }
+    case 'kda':
+      return {
+        conv: (s.d_conv - 1) * shard(3 * s.heads * s.head_dim),
+        recurrent: shard(s.heads) * s.head_dim * s.head_dim,
+      };
     case 'lightning':
-      return shard(s.heads) * s.head_dim * s.head_dim * rec;
+      return { conv: 0, recurrent: shard(s.heads) * s.head_dim * s.head_dim };
     case 'short_conv':
-      return (s.d_conv - 1) * shard(h) * CONV_STATE_BYTES;
+      return { conv: (s.d_conv - 1) * shard(h), recurrent: 0 };
   }
+}
+
+/** How an engine keeps recurrent state: bytes per conv / recurrent element (0 = the card's dtypes:
+ *  conv bf16, recurrent state_dtype, KDA fp32), state slots per sequence, and whether each layer's state
+ *  page is padded to a whole attention block (vLLM's hybrid allocator). */
+export interface StateKeeping {
+  convBytes?: number;
+  recurrentBytes?: number;
+  /** 1: one state per sequence; 2: vLLM's "align" prefix-caching mode checkpoints a second one */
+  slots: number;
+  /** vLLM: the attention block (tokens) each state page is padded to; 0 = no padding */
+  padToBlockTokens: number;
+}
+
+export const EXACT_STATE: StateKeeping = { slots: 1, padToBlockTokens: 0 };
+/** llama.cpp keeps recurrent caches (r_l, s_l) in f32, one per sequence (src/llama-memory-recurrent.cpp). */
+export const LLAMA_CPP_STATE: StateKeeping = { convBytes: 4, recurrentBytes: 4, slots: 1, padToBlockTokens: 0 };
+
+/** Fixed per-sequence state of one SSM / linear layer on one TP rank, bytes, kept as `k` says (the
+ *  attention bytes per token and layer are needed only for vLLM's padding to a block). */
+export function ssmStateBytesPerLayer(
+  s: Ssm,
+  h: number,
+  tp = 1,
+  k: StateKeeping = EXACT_STATE,
+  attnPerToken = 0,
+): number {
+  const e = ssmStateElements(s, h, tp);
+  const rec = k.recurrentBytes ?? (s.kind === 'kda' ? 4 : s.kind === 'short_conv' ? 0 : STATE_BYTES[s.state_dtype]);
+  const page = e.conv * (k.convBytes ?? CONV_STATE_BYTES) + e.recurrent * rec;
+  const padded = k.padToBlockTokens > 0 && attnPerToken > 0 ? Math.max(page, k.padToBlockTokens * attnPerToken) : page;
+  return padded * k.slots;
+}
+
+/** vLLM's hybrid allocator (vllm/model_executor/models/config.py, _align_hybrid_block_size): the attention
+ *  block is raised to the smallest multiple of the kernel alignment (16 tokens; 64 for MLA) whose page
+ *  holds one layer's state, so both share one pool; each state page is then padded to that block. */
+export function hybridBlockTokens(a: Architecture, kvBytes: number, tp: number): number {
+  if (!a.ssm) return 0;
+  const attn = kvBytesPerLayer(a.attention, kvBytes, tp);
+  const page = ssmStateBytesPerLayer(a.ssm, a.hidden_size, tp);
+  const align = a.attention.type === 'mla' ? 64 : 16;
+  return attn > 0 ? align * Math.max(1, Math.ceil(page / (align * attn))) : 0;
 }
 
 export interface KvLayout {
@@ -102,13 +145,13 @@ interface LayerBytes {
 }
 const cache = new WeakMap<Architecture, Map<string, LayerBytes>>();
 
-function prefixes(a: Architecture, kvBytes: number, tp: number): LayerBytes {
+function prefixes(a: Architecture, kvBytes: number, tp: number, k: StateKeeping): LayerBytes {
   let m = cache.get(a);
   if (!m) {
     m = new Map();
     cache.set(a, m);
   }
-  const key = `${kvBytes}|${tp}`;
+  const key = `${kvBytes}|${tp}|${k.convBytes}|${k.recurrentBytes}|${k.slots}|${k.padToBlockTokens}`;
   const hit = m.get(key);
   if (hit) return hit;
   const plan = layerPlan(a);
@@ -117,7 +160,9 @@ function prefixes(a: Architecture, kvBytes: number, tp: number): LayerBytes {
   const sliding = new Float64Array(n + 1);
   const state = new Float64Array(n + 1);
   const perSpec = plan.specs.map((s) => kvBytesPerLayer(s, kvBytes, tp));
-  const perState = a.ssm ? ssmStateBytesPerLayer(a.ssm, a.hidden_size, tp) : 0;
+  const perState = a.ssm
+    ? ssmStateBytesPerLayer(a.ssm, a.hidden_size, tp, k, kvBytesPerLayer(a.attention, kvBytes, tp))
+    : 0;
   for (let i = 0; i < n; i++) {
     const k = plan.attention[i]!;
     const b = k >= 0 ? perSpec[k]! : 0;
@@ -131,9 +176,17 @@ function prefixes(a: Architecture, kvBytes: number, tp: number): LayerBytes {
   return lb;
 }
 
-/** KV layout of decoder layers [from, to) (default: all) on one rank of a TP group. */
-export function kvLayout(a: Architecture, kvBytes: number, tp = 1, from = 0, to = a.num_layers): KvLayout {
-  const p = prefixes(a, kvBytes, tp);
+/** KV layout of decoder layers [from, to) (default: all) on one rank of a TP group, with recurrent
+ *  state kept as `state` says (default: exactly, one per sequence). */
+export function kvLayout(
+  a: Architecture,
+  kvBytes: number,
+  tp = 1,
+  from = 0,
+  to = a.num_layers,
+  state: StateKeeping = EXACT_STATE,
+): KvLayout {
+  const p = prefixes(a, kvBytes, tp, state);
   return {
     fullPerToken: p.full[to]! - p.full[from]!,
     slidingPerToken: p.sliding[to]! - p.sliding[from]!,

@@ -39,6 +39,10 @@ export interface EngineGeneration {
   samplerExtraBytes: number;
   /** CUDA-graph memory is estimated before the KV cache and taken out of the budget */
   cudaGraphsBudgeted: boolean;
+  /** recurrent-state slots per sequence of hybrid (SSM / linear) models: 2 with prefix caching on by
+   *  default in "align" mode (the state is checkpointed at attention block boundaries), else 1
+   *  (vllm/v1/kv_cache_interface.py MambaSpec.max_memory_usage_bytes) */
+  mambaStateSlots: number;
   /** gpt-oss MXFP4 on Hopper: the Triton kernels were bundled from v0.12 (#28788); before, Marlin */
   tritonMxfp4OnHopper: boolean;
   /** non-torch memory per GPU at TP 1 and with more than one GPU */
@@ -57,6 +61,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'sort',
     samplerExtraBytes: 0,
     cudaGraphsBudgeted: false,
+    mambaStateSlots: 1,
     tritonMxfp4OnHopper: false,
     nonTorchGiB: { single: 0.25, multi: 0.25 },
   },
@@ -69,6 +74,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'sort',
     samplerExtraBytes: 0,
     cudaGraphsBudgeted: false,
+    mambaStateSlots: 1,
     tritonMxfp4OnHopper: false,
     nonTorchGiB: { single: 0.13, multi: 0.55 },
   },
@@ -80,6 +86,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'sort',
     samplerExtraBytes: 0,
     cudaGraphsBudgeted: false,
+    mambaStateSlots: 1,
     tritonMxfp4OnHopper: false,
     nonTorchGiB: { single: 0.13, multi: 0.55 },
   },
@@ -90,6 +97,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'sort',
     samplerExtraBytes: 0,
     cudaGraphsBudgeted: false,
+    mambaStateSlots: 1,
     tritonMxfp4OnHopper: true,
     nonTorchGiB: { single: 0.13, multi: 0.55 },
   },
@@ -101,6 +109,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'fused',
     samplerExtraBytes: 0.1 * GiB,
     cudaGraphsBudgeted: false,
+    mambaStateSlots: 1,
     tritonMxfp4OnHopper: true,
     nonTorchGiB: { single: 0.13, multi: 0.55 },
   },
@@ -113,6 +122,7 @@ export const VLLM_GENERATIONS: readonly EngineGeneration[] = [
     sampler: 'fused',
     samplerExtraBytes: 0,
     cudaGraphsBudgeted: true,
+    mambaStateSlots: 2,
     tritonMxfp4OnHopper: true,
     nonTorchGiB: { single: 0.13, multi: 0.55 },
   },
@@ -255,3 +265,79 @@ export const MEMORY_ERROR_BAND = {
 /** Expected error of GGUF plans' buffers, from test/core/llamacpp.test.ts against llama.cpp's load
  *  logs (the test holds every logged row to these bounds). */
 export const LLAMA_CPP_ERROR_BAND = { model: 0.02, kv: 0.01, compute: 0.1, logs: 5 } as const;
+
+// ---- all-to-all buffers of expert parallelism (per GPU, reserved outside PyTorch's allocator).
+
+/** Tokens per rank a DeepEP low-latency dispatch is sized for: vLLM VLLM_MOE_DP_CHUNK_SIZE (256). */
+export const DEEPEP_LL_TOKENS = 256;
+
+/** DeepEP's low-latency RDMA buffer (deepseek-ai/DeepEP csrc/config.hpp get_low_latency_rdma_size_hint,
+ *  commit 030cdf0a): send and receive buffers for dispatch (bf16 or fp8 + scales + a 16-byte header per
+ *  token) and combine (bf16 + per-128 scales) of `tokens` tokens to every expert, doubled, plus signals.
+ *  DeepSeek-V3 (hidden 7168, 256 experts): 1.78 GiB at 128 tokens, 3.56 GiB at 256. */
+export function deepEpLowLatencyBytes(
+  hidden: number,
+  experts: number,
+  ranks: number,
+  tokens = DEEPEP_LL_TOKENS,
+): number {
+  const align = (x: number, k: number) => Math.ceil(x / k) * k;
+  const scales = Math.ceil(hidden / 128);
+  const dispatchMsg = 16 + Math.max(2 * hidden, hidden + 4 * scales);
+  const combineMsg = 4 * scales + 2 * hidden;
+  const send = Math.max(tokens * dispatchMsg, experts * tokens * combineMsg);
+  const recv = Math.max(experts * tokens * dispatchMsg, experts * tokens * combineMsg);
+  const signal = align(experts * 8 + Math.ceil(experts / ranks) * 4, 128);
+  return align(2 * send + 2 * recv + 2 * signal, 128);
+}
+
+/** vLLM deepep_high_throughput: VLLM_DEEPEP_BUFFER_SIZE_MB (default 1024 MiB) of NVLink buffer, and as
+ *  much RDMA buffer when the EP group spans nodes (vllm/distributed/device_communicators/all2all.py). */
+export const DEEPEP_HT_BYTES = 1024 * 2 ** 20;
+
+/** Communication buffers one GPU reserves for the expert-parallel all-to-all. vLLM's default backend
+ *  (allgather_reducescatter) keeps none persistently. */
+export function commBufferBytes(
+  a: Pick<Architecture, 'hidden_size'>,
+  backend: 'none' | 'deepep-ht' | 'deepep-ll',
+  ep: number,
+  experts: number,
+  multiNode: boolean,
+): number {
+  if (backend === 'deepep-ll') return deepEpLowLatencyBytes(a.hidden_size, experts, ep);
+  if (backend === 'deepep-ht') return DEEPEP_HT_BYTES * (multiNode ? 2 : 1);
+  return 0;
+}
+
+/** Memory no longer free when SGLang measures it at start-up, before the weights load (CUDA context,
+ *  NCCL, the scheduler's buffers): 2.17 GiB on a 141 GB H200 with DP attention (sglang#6017: 137.55 GiB
+ *  free of 139.72). Checked in test/core/calibration.test.ts against the other logged runs. */
+export const SGLANG_STARTUP_BYTES = Math.round(2.17 * GiB);
+
+// ---- SGLang's accounting (python/sglang/srt/server_args.py _handle_gpu_memory_settings and
+// model_executor/model_runner_kv_cache_mixin.py profile_max_num_token): the static pool (weights + KV)
+// is mem_fraction_static of the memory free at start-up; activations and CUDA graphs live in the rest.
+
+/** SGLang's default mem_fraction_static for a GPU of `gpuMiB` MiB (server_args.py: the reserve grows
+ *  with the chunked-prefill size, CUDA-graph batch, TP x PP, and with data-parallel attention; at least
+ *  10 GiB on GPUs over 60 GiB). H200 at TP8 without DP attention: 0.897; with DP8: 0.769. */
+export function sglangMemFraction(gpuMiB: number, tp: number, pp: number, dpAttention: number): number {
+  const GiBm = 1024;
+  const [chunk, graphBs] =
+    gpuMiB < 20 * GiBm
+      ? [2048, 8]
+      : gpuMiB < 35 * GiBm
+        ? [2048, tp < 4 ? 24 : 80]
+        : gpuMiB < 60 * GiBm
+          ? [4096, tp < 4 ? 32 : 160]
+          : gpuMiB < 160 * GiBm
+            ? [8192, tp < 4 ? 256 : 512]
+            : [16384, 512];
+  let reserved = 512 + Math.max(chunk, 2048) * 1.5 + graphBs * 2 + ((tp * pp) / 8) * 1024;
+  if (dpAttention > 1) {
+    reserved += graphBs * dpAttention * 3;
+    if (graphBs > 300) reserved += graphBs * dpAttention * 1.5;
+  }
+  if (gpuMiB > 60 * GiBm) reserved = Math.max(reserved, 10 * GiBm);
+  return Math.round(((gpuMiB - reserved) / gpuMiB) * 1000) / 1000;
+}

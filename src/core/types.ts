@@ -308,5 +308,9 @@ export interface Gpu {
   /** CUDA compute capability ("9.0"): engines pick kernels by it (NVIDIA only) */
   compute_capability?: string | undefined;
   gpus_per_node: number;
+  /** GPU-to-GPU bandwidth inside a node, GB/s per direction (NVLink, Infinity Fabric; PCIe without them) */
+  link_gbps?: number | undefined;
+  /** network bandwidth per GPU between nodes, GB/s per direction (one 400 Gb/s NIC per GPU: 50) */
+  network_gbps?: number | undefined;
   source: string;
 }

@@ -6,7 +6,7 @@ import { layoutName } from '../core/reports/fit.js';
 import type { PerGpu } from '../core/fit.js';
 import { type Block, type Column, type Doc, span, type Text } from './doc.js';
 import { shellQuote } from '../core/engines.js';
-import { type ByteUnit, bytes, int, pctBand, shortTokens, tokens } from './format.js';
+import { type ByteUnit, bytes, int, pctBand, shortTokens, smallBytes, tokens } from './format.js';
 
 export interface FitRenderOptions {
   unit: ByteUnit;
@@ -67,9 +67,11 @@ export function fitAnswer(r: FitReport, unit: ByteUnit): Text {
 
 function stageGroups(p: Planned): { first: number; last: number; stage: PerGpu }[] {
   const groups: { first: number; last: number; stage: PerGpu }[] = [];
+  // a stage spans its TP ranks in every data-parallel replica
+  const perStage = p.tensorParallel * (p.dataParallel ?? 1);
   p.stages.forEach((st, s) => {
-    const first = s * p.tensorParallel;
-    const last = first + p.tensorParallel - 1;
+    const first = s * perStage;
+    const last = first + perStage - 1;
     const prev = groups.at(-1);
     const same =
       prev &&
@@ -196,6 +198,14 @@ function notes(r: FitReport, unit: ByteUnit): Block[] {
         ` ${unit})`,
     );
   }
+  if (o.sglang) {
+    over.push(
+      `SGLang start-up ${g(o.sglang.startupBytes)} ${unit}, KV pool = mem_fraction_static ` +
+        (o.sglang.memFractionStatic === null
+          ? "(SGLang's default per GPU size and TP)"
+          : `${o.sglang.memFractionStatic}`),
+    );
+  }
   if (o.llamaCpp) over.push(`GGUF rows llama.cpp's compute buffer (${bytes(o.llamaCpp.outputGpuComputeBytes, unit)})`);
   const e = r.errorBands;
   const bands: string[] = [];
@@ -209,7 +219,15 @@ function notes(r: FitReport, unit: ByteUnit): Block[] {
   if (e.llamaCpp) bands.push(`llama.cpp buffers ${pctBand(e.llamaCpp.compute)} (${e.llamaCpp.logs} logs)`);
   if (e.decode.length) {
     const pc = (x: number) => `${x > 0 ? '+' : ''}${Math.round(x * 100)}`;
-    bands.push(`decode ${e.decode.map((d) => `${d.engine} ${pc(d.band[0])}/${pc(d.band[1])}%`).join(', ')}`);
+    const one = (d: (typeof e.decode)[number]) =>
+      d.band ? `${d.engine} ${pc(d.band[0])}/${pc(d.band[1])}%` : `${d.engine}: ${d.note}`;
+    // one band per engine here: the chosen row's regime first; --explain lists every regime
+    const chosenRow = r.plans.find((p) => p.precision === r.chosen?.precision);
+    const chosenRegime = chosenRow && 'decode' in chosenRow ? chosenRow.decode?.band.regime : undefined;
+    const perEngine = new Map<string, (typeof e.decode)[number]>();
+    for (const d of [...e.decode].sort((a, b) => Number(b.regime === chosenRegime) - Number(a.regime === chosenRegime)))
+      if (!perEngine.has(d.engine)) perEngine.set(d.engine, d);
+    bands.push(`decode ${[...perEngine.values()].map(one).join(', ')}`);
   }
   const out: Block[] = [
     { kind: 'line', text: `* the model's maximum. Overhead: ${over.join('; ')}.` },
@@ -249,6 +267,15 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
             : 'not taken from the budget before vLLM 0.21.'),
     );
   }
+  const sg = r.overheads.sglang;
+  if (sg) {
+    items.push(
+      'Engine precisions are accounted as SGLang sizes its pool (--engine sglang): weights and KV must fit in ' +
+        'mem_fraction_static of the GPU (--utilization sets it; by default the value SGLang 0.5 server_args derives ' +
+        `from GPU memory, TP, PP and DP attention), after ${bytes(sg.startupBytes, unit)} of CUDA context and ` +
+        'kernels measured at start-up.',
+    );
+  }
   const l = r.overheads.llamaCpp;
   if (l) {
     items.push(
@@ -256,6 +283,16 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
         `${l.ubatch}-token batch (${bytes(l.outputGpuComputeBytes, unit)} on the GPU with the output ` +
         `layer, mostly its ` +
         'logits), the input embedding in host memory; no vLLM sampler, non-torch or CUDA-graph reserve.',
+    );
+  }
+  const hs = r.overheads.hybridState;
+  if (hs) {
+    items.push(
+      `Recurrent state (SSM / linear-attention layers) is per sequence, not per token. vLLM raises the attention ` +
+        `block to ${int(hs.blockTokens)} tokens so one block page holds one layer's state, pads each state page to ` +
+        `it, and keeps ${hs.slots} state slot${hs.slots > 1 ? 's' : ''} per sequence` +
+        (hs.slots > 1 ? ' (prefix caching, "align" mode)' : '') +
+        '; llama.cpp keeps one f32 state per sequence.',
     );
   }
   for (const x of r.overheads.expertLayouts) {
@@ -287,12 +324,52 @@ function explanation(r: FitReport, unit: ByteUnit): Block[] {
   for (const d of e.decode) {
     items.push(
       `decode t/s (${d.engine}): roofline estimate per sequence at batch ${r.request.batch} ("moe-calc speed" prints ` +
-        `every term); expected error ${Math.round(d.band[0] * 100)}%/+${Math.round(d.band[1] * 100)}% from ` +
-        `${d.rows} measurements.`,
+        'every term); ' +
+        (d.band
+          ? `expected error ${Math.round(d.band[0] * 100)}%/+${Math.round(d.band[1] * 100)}% in ${d.regime} ` +
+            `(10th-90th percentile of leave-one-source-out errors; ${d.note}).`
+          : `${d.note}.`),
     );
   }
   out.push({ kind: 'list', items });
   return out;
+}
+
+function layoutsBlocks(r: FitReport, unit: ByteUnit): Block[] {
+  const l = r.layouts;
+  if (!l) return [];
+  const n = (x: number) => bytes(x, unit).replace(/ GB$| GiB$/, '');
+  const rows: Text[][] = l.rows.map((x) => [
+    x.layout === l.best ? span(`${x.layout} *`, 'bold') : x.layout,
+    x.fits ? span('fits', 'green') : span('no', 'red'),
+    n(x.weightsPerGpuBytes),
+    `${n(x.usedPerGpuBytes)} / ${n(x.budgetPerGpuBytes)}`,
+    x.fits ? tokens(x.kvCacheTokensTotal) : '-',
+    x.fits ? tokens(x.maxConcurrency) : '-',
+    x.decode ? x.decode.perSequence.toFixed(x.decode.perSequence < 10 ? 1 : 0) : '-',
+    x.decode ? `${Math.round(x.decode.total)} @${x.decode.concurrency}` : '-',
+    x.decode && x.decode.allToAllMs > 0 ? x.decode.allToAllMs.toFixed(2) : '-',
+  ]);
+  return [
+    { kind: 'blank' },
+    {
+      kind: 'table',
+      title: `Layouts of ${l.gpuCount} GPUs at ${l.precision} (* the most KV tokens for the deployment)`,
+      columns: [
+        { header: 'layout', priority: 0 },
+        { header: 'fits', priority: 0 },
+        { header: `weights per GPU ${unit}`, align: 'right', priority: 3 },
+        { header: `used / budget ${unit}`, align: 'right', priority: 2 },
+        { header: 'KV tokens (all replicas)', align: 'right', priority: 0 },
+        { header: `max seqs @${int(r.request.context)}`, align: 'right', priority: 1 },
+        { header: 'decode t/s per seq', align: 'right', priority: 4 },
+        { header: 'decode t/s total', align: 'right', priority: 1 },
+        { header: 'all-to-all ms/step', align: 'right', priority: 5 },
+      ],
+      rows,
+    },
+    ...l.notes.map((t): Block => ({ kind: 'line', text: span(t, 'dim') })),
+  ];
 }
 
 export function fitDoc(r: FitReport, o: FitRenderOptions): Doc {
@@ -313,11 +390,23 @@ export function fitDoc(r: FitReport, o: FitRenderOptions): Doc {
         `${q.explicitContext ? '' : ' (default: --context)'}, KV ${q.kvPrecision}, ` +
         `utilization ${q.utilization}, ${q.gpusPerNode} GPUs per node`,
     },
+    {
+      kind: 'line',
+      text:
+        `KV ${smallBytes(q.kvBytesPerToken, u)} per token` +
+        (q.stateBytesPerSequence ? ` + recurrent state ${smallBytes(q.stateBytesPerSequence, u)} per sequence` : '') +
+        (q.towerBytes
+          ? `; vision/audio towers ${bytes(q.towerBytes, u)} on engine rows (--text-only leaves them out)`
+          : q.textOnly
+            ? '; towers left out (--text-only)'
+            : ''),
+    },
     { kind: 'blank' },
     table(r, u),
     ...notes(r, u),
   ];
   const chosen = r.plans.find((p): p is Planned => planned(p) && p.precision === r.chosen?.precision);
+  doc.push(...layoutsBlocks(r, u));
   if (chosen) doc.push({ kind: 'blank' }, ...planBars(r, chosen, u));
   if (r.warnings.length) {
     doc.push({ kind: 'blank' });

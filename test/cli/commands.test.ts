@@ -382,7 +382,8 @@ describe('JSON output contracts', () => {
 
 describe('launch commands and pre-flight', () => {
   it('--engine sglang matches the Grok-2 model card command (TP 8, fp8 quantisation)', () => {
-    const doc = cliJson(['fit', 'grok-2', '--gpu', 'a100-40g', '--engine', 'sglang']);
+    // the card asks for 8 GPUs with more than 40 GB; on H100s that is TP8
+    const doc = cliJson(['fit', 'grok-2', '--gpu', 'h100', '--count', '8', '--engine', 'sglang']);
     const argv: string[] = doc.launch.argv;
     // xai-org/grok-2 README: python3 -m sglang.launch_server --model /local/grok-2 ... --tp 8 --quantization fp8
     expect(argv.slice(0, 3)).toEqual(['python3', '-m', 'sglang.launch_server']);
@@ -392,7 +393,7 @@ describe('launch commands and pre-flight', () => {
   it('--engine vllm gives the vLLM equivalent', () => {
     const r = cli(['fit', 'grok-2', '--gpu', 'a100-40g', '--engine', 'vllm']);
     expect(r.stdout).toMatch(
-      /vllm serve xai-org\/grok-2 --tensor-parallel-size 8 --enable-expert-parallel --quantization fp8 --max-model-len \d+ --gpu-memory-utilization 0.9/,
+      /vllm serve xai-org\/grok-2 --tensor-parallel-size 8 --quantization fp8 --max-model-len \d+ --gpu-memory-utilization 0.9/,
     );
   });
   it('--engine llama.cpp names the GGUF, context and offload flags', () => {
@@ -479,7 +480,11 @@ describe('expert offload and speed', () => {
     expect(r.stdout).toMatch(/host reads .* at 60 GB\/s \(assumed/);
     expect(r.stdout).toMatch(/8\.00 of 128 distinct routed experts/);
     const doc = cliJson(['speed', 'gpt-oss-20b', '--gpu', 'rtx-4090']);
-    expect(doc.decode.errorBand).toEqual([-0.16, 0.26]);
+    // the band is the held-out error of its regime (CUDA vLLM, one GPU, batch 1), backed by >= 3 sources
+    expect(doc.decode.errorBand[0]).toBeLessThan(0);
+    expect(doc.decode.errorBand[1]).toBeGreaterThan(0);
+    expect(doc.decode.band.sources).toBeGreaterThanOrEqual(3);
+    expect(doc.decode.band.regime).toMatch(/vLLM/);
     expect(doc.assumptions.engine).toBe('vllm');
   });
   it('GGUF on an Apple GPU uses the Metal profile: Qwen3-30B-A3B Q8_0 on an M2 Ultra, 76.31 t/s measured (llama.cpp PR #15616), within the band', () => {

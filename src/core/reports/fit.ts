@@ -3,15 +3,7 @@
 // text renderer lays out. Pure: the caller resolves the model and the GPU.
 import type { Engine, LaunchCommand } from '../engines.js';
 import { launchCommand } from '../engines.js';
-import {
-  expertLayoutFor,
-  fitPlan,
-  layerBytes,
-  type FitOptions,
-  type Plan,
-  runtimeOverheads,
-  totalWeightBytes,
-} from '../fit.js';
+import { expertLayoutFor, fitPlan, layerBytes, type Plan, runtimeOverheads, totalWeightBytes } from '../fit.js';
 import {
   CURRENT_GENERATION,
   defaultNonTorchBytes,
@@ -19,39 +11,28 @@ import {
   LLAMA_CPP_UBATCH,
   MEMORY_ERROR_BAND,
   SAMPLER_BYTES,
+  SGLANG_STARTUP_BYTES,
 } from '../overhead.js';
+import { hybridBlockTokens, kvPerToken } from '../kv.js';
 import { deriveParams, type ParamDerivation } from '../params.js';
 import { getPrecision, PRECISIONS, type Precision } from '../precision.js';
 import {
   DEFAULT_HOST_BANDWIDTH,
-  estimateSpeed,
-  SPEED_PROFILES,
+  decodeEstimate,
+  type SpeedBand,
   type SpeedEstimate,
   type SpeedProfileId,
-  speedProfileFor,
+  speedGenerationOf,
 } from '../speed.js';
-import type { Card, Gpu } from '../types.js';
+import type { Card } from '../types.js';
+import { buildLayoutsReport, type LayoutsReport } from './layouts.js';
 
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION, layoutName, speedEngineFor, type FitSetup } from './common.js';
+import { SCHEMA_VERSION, layoutName, speedEngineFor, type FitSetup } from './common.js';
 
 /** Precisions `fit` shows when none are asked for (the native one is added first). */
 export const DEFAULT_FIT_PRECISIONS = ['bf16', 'fp8', 'int4', 'q8_0', 'q4_k_m'];
 export const DEFAULT_CONTEXT = 8192;
-
-/** A fit question with every name resolved and every default applied. */
-export interface FitSetup {
-  card: Card;
-  /** where the card came from (a built-in file, a user file, a config) */
-  file: string;
-  gpu: Gpu;
-  precisions: Precision[];
-  /** true when the precisions were asked for (the first one is then the plan drawn) */
-  explicitPrecision: boolean;
-  options: Omit<FitOptions, 'precision'>;
-  kvPrecision: string;
-  explicitContext: boolean;
-  engine?: Engine | undefined;
-}
 
 export function selectPrecisions(card: Card, ids: readonly string[] | 'all' | undefined): Precision[] {
   if (ids === 'all') return [...PRECISIONS];
@@ -67,37 +48,27 @@ export interface PrecisionResult {
   /** decode estimate for the plan (engine profile by precision: llama.cpp for GGUF, else vLLM; Metal on Apple) */
   speed?: SpeedEstimate;
   speedEngine?: SpeedProfileId;
+  /** the held-out error band of that estimate's regime */
+  speedBand?: SpeedBand;
 }
 
-/** The speed profile a plan is estimated with: the --engine given, else llama.cpp for GGUF files and vLLM otherwise. */
-export function speedEngineFor(p: Precision, engine?: string): 'llama.cpp' | 'vllm' | 'sglang' {
-  if (engine === 'llama.cpp' || engine === 'vllm' || engine === 'sglang') return engine;
-  return p.gguf ? 'llama.cpp' : 'vllm';
-}
-
+/** fit's decode column: the same estimate and held-out band `moe-calc speed` prints (src/core/speed.ts). */
 export function speedOf(
   s: FitSetup,
   d: ParamDerivation,
   precision: Precision,
   plan: Plan,
   hostBandwidth = DEFAULT_HOST_BANDWIDTH,
-): { speed: SpeedEstimate; engine: SpeedProfileId } {
-  const engine = speedProfileFor(speedEngineFor(precision, s.engine), s.gpu);
-  const prof = SPEED_PROFILES[engine];
-  const speed = estimateSpeed(s.card, d, s.gpu, {
-    precision,
+): { speed: SpeedEstimate; engine: SpeedProfileId; band: SpeedBand } {
+  const r = decodeEstimate(s.card, d, s.gpu, precision, plan, {
     kvBytes: s.options.kvBytes,
     context: s.options.context,
     batch: s.options.batch,
-    tensorParallel: plan.tensorParallel,
-    bandwidthEfficiency: prof.bandwidthEfficiency,
-    computeEfficiency: prof.computeEfficiency,
-    layerLatency: prof.layerLatency,
-    tpLatency: prof.tpLatency,
-    offloadLayers: plan.offload?.layers ?? 0,
+    engine: speedEngineFor(precision, s.engine),
+    generation: speedGenerationOf(s.options.generation),
     hostBandwidth,
   });
-  return { speed, engine };
+  return { speed: r.speed, engine: r.engine, band: r.band };
 }
 
 export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): PrecisionResult[] {
@@ -108,8 +79,9 @@ export function planAll(s: FitSetup, d: ParamDerivation = deriveParams(s.card)):
     return {
       precision,
       plan,
-      weightsBytes: totalWeightBytes(layerBytes(d, a, precision)),
-      ...(sp ? { speed: sp.speed, speedEngine: sp.engine } : {}),
+      // towers come beside the decoder's weights on engine rows (llama.cpp loads them only from an mmproj)
+      weightsBytes: totalWeightBytes(layerBytes(d, a, precision)) + (precision.gguf ? 0 : (s.options.towerBytes ?? 0)),
+      ...(sp ? { speed: sp.speed, speedEngine: sp.engine, speedBand: sp.band } : {}),
     };
   });
 }
@@ -138,9 +110,6 @@ function servedContext(fits: number, modelMax: number): number {
   return c > 4096 && c < modelMax ? Math.floor(c / 1024) * 1024 : c;
 }
 
-export const layoutName = (p: Pick<Plan, 'tensorParallel' | 'pipelineParallel'>): string =>
-  p.pipelineParallel > 1 ? `TP${p.tensorParallel} x PP${p.pipelineParallel}` : `TP${p.tensorParallel}`;
-
 /** Pre-flight: what would stop the plan from starting or disappoint, each with its fix. */
 export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan | undefined): string[] {
   const w: string[] = [];
@@ -166,6 +135,22 @@ export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan 
       w.push(
         `at ${plan.precision} on ${plan.gpuCount} GPUs the weights fit but the KV cache for ${s.options.batch} x ` +
           `${s.options.context} tokens does not: up to ${plan.maxContext} tokens fit; lower --context or add GPUs`,
+      );
+    }
+  }
+  if (chosen && chosen.expertParallel > 0) {
+    const E = s.card.architecture.moe?.experts ?? 0;
+    if (chosen.expertParallel > s.options.gpusPerNode) {
+      w.push(
+        `the EP${chosen.expertParallel} group spans ${Math.ceil(chosen.expertParallel / s.options.gpusPerNode)} nodes: ` +
+          'every MoE layer sends tokens over the network (all-to-all); DeepEP needs RDMA (InfiniBand or RoCE) where ' +
+          'every NIC reaches every other',
+      );
+    }
+    if (E % chosen.expertParallel !== 0) {
+      w.push(
+        `${E} experts do not divide EP ${chosen.expertParallel}: vLLM gives the first ${E % chosen.expertParallel} ` +
+          'ranks one more expert (the plan counts the fullest rank); SGLang refuses this layout',
       );
     }
   }
@@ -243,7 +228,9 @@ export type FitPlanRow =
         engine: SpeedProfileId;
         tokensPerSecondPerSequence: number;
         tokensPerSecondTotal: number;
-        errorBand: [number, number];
+        /** held-out band of the estimate's regime; null when the profile has no calibration for it */
+        errorBand: [number, number] | null;
+        band: SpeedBand;
       } | null;
     })
   | { precision: string; fits: false; gpuCount: null; reason: string; weightsTotalBytes: number };
@@ -262,7 +249,11 @@ export interface FitOverheads {
     cudaGraphsBudgeted: boolean;
   } | null;
   llamaCpp: { ubatch: number; outputGpuComputeBytes: number } | null;
+  /** --engine sglang: SGLang's own accounting replaces vLLM's for engine precisions */
+  sglang: { startupBytes: number; memFractionStatic: number | null } | null;
   expertLayouts: { precision: string; layout: string; ffnMultiple: number; hiddenMultiple: number; extraBpw: number }[];
+  /** hybrid (SSM / linear-attention) models under vLLM: the raised attention block and state slots */
+  hybridState: { blockTokens: number; slots: number } | null;
 }
 
 export interface FitReport {
@@ -285,16 +276,25 @@ export interface FitReport {
     explicitPrecision: boolean;
     /** --engine: the engine whose launch command was asked for */
     engine: Engine | null;
+    /** bytes of vision / audio towers planned beside the decoder (0 with --text-only) */
+    towerBytes: number;
+    textOnly: boolean;
+    /** KV cache per token at the KV precision and recurrent state per sequence, for the whole model */
+    kvBytesPerToken: number;
+    stateBytesPerSequence: number;
   };
   overheads: FitOverheads;
   errorBands: {
     memory: typeof MEMORY_ERROR_BAND | null;
     llamaCpp: typeof LLAMA_CPP_ERROR_BAND | null;
-    decode: { engine: SpeedProfileId; band: [number, number]; rows: number }[];
+    /** one entry per engine profile and regime among the rows' decode estimates */
+    decode: (SpeedBand & { engine: SpeedProfileId })[];
   };
   chosen: { precision: string; gpuCount: number } | null;
   launch: { engine: Engine; argv: string[]; notes: string[] } | null;
   warnings: string[];
+  /** --layouts: every allowed layout of the GPU count, side by side */
+  layouts?: LayoutsReport;
 }
 
 function overheadsOf(s: FitSetup): FitOverheads {
@@ -305,20 +305,26 @@ function overheadsOf(s: FitSetup): FitOverheads {
   const gguf = s.precisions.find((p) => p.gguf);
   const r = engine ? runtimeOverheads(a, s.gpu, { ...o, precision: engine }, 1, 1) : undefined;
   const lr = gguf ? runtimeOverheads(a, s.gpu, { ...o, precision: gguf }, 1, 1) : undefined;
+  const sglang = o.accounting === 'sglang' && engine !== undefined;
   return {
-    vllm: r
-      ? {
-          releases: g.releases,
-          batchTokens: r.batchTokens,
-          maxNumSeqs: r.maxNumSeqs,
-          activationBytes: r.lastStageActivation,
-          nonTorchSingleBytes: r.nonTorch,
-          nonTorchMultiBytes: o.nonTorchBytes ?? defaultNonTorchBytes(2, g),
-          cudaGraphBytes: r.cudaGraphs,
-          cudaGraphsBudgeted: g.cudaGraphsBudgeted,
-        }
+    sglang: sglang
+      ? { startupBytes: o.nonTorchBytes ?? SGLANG_STARTUP_BYTES, memFractionStatic: o.memFractionStatic ?? null }
       : null,
+    vllm:
+      r && !sglang
+        ? {
+            releases: g.releases,
+            batchTokens: r.batchTokens,
+            maxNumSeqs: r.maxNumSeqs,
+            activationBytes: r.lastStageActivation,
+            nonTorchSingleBytes: r.nonTorch,
+            nonTorchMultiBytes: o.nonTorchBytes ?? defaultNonTorchBytes(2, g),
+            cudaGraphBytes: r.cudaGraphs,
+            cudaGraphsBudgeted: g.cudaGraphsBudgeted,
+          }
+        : null,
     llamaCpp: lr ? { ubatch: LLAMA_CPP_UBATCH, outputGpuComputeBytes: lr.lastStageActivation } : null,
+    hybridState: a.ssm ? { blockTokens: hybridBlockTokens(a, o.kvBytes, 1), slots: g.mambaStateSlots } : null,
     expertLayouts: s.precisions.flatMap((p) => {
       const l = expertLayoutFor(p, s.gpu, g);
       return l
@@ -336,7 +342,7 @@ function overheadsOf(s: FitSetup): FitOverheads {
   };
 }
 
-export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.card)): FitReport {
+export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.card), withLayouts = false): FitReport {
   const results = planAll(s, d);
   const fits = results.some((r) => r.plan?.fits);
   const a = s.card.architecture;
@@ -353,10 +359,13 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
           batchTokens: s.options.batchTokens,
           maxNumSeqs: s.options.maxNumSeqs,
           enforceEager: s.options.cudaGraphBytes === 0,
+          languageModelOnly: s.textOnly,
+          gpusPerNode: s.options.gpusPerNode,
+          a2a: s.options.a2a,
+          redundantExperts: s.options.redundantExperts,
         })
       : undefined;
   const o = s.options;
-  const engines = [...new Set(results.filter((r) => r.speedEngine).map((r) => r.speedEngine!))];
   return {
     schemaVersion: SCHEMA_VERSION,
     model: { id: s.card.id, name: s.card.name, file: s.file, totalParams: d.total, activeParams: d.active },
@@ -369,7 +378,7 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
     },
     fits,
     count: o.count ?? null,
-    plans: results.map(({ precision, plan, weightsBytes, speed, speedEngine }): FitPlanRow => {
+    plans: results.map(({ precision, plan, weightsBytes, speed, speedEngine, speedBand: band }): FitPlanRow => {
       if (!plan) {
         return {
           precision: precision.id,
@@ -385,12 +394,13 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
         weightsTotalBytes: weightsBytes,
         ...(offload ? { offload } : {}),
         decode:
-          speed && speedEngine
+          speed && speedEngine && band
             ? {
                 engine: speedEngine,
                 tokensPerSecondPerSequence: speed.tokensPerSecondPerSequence,
                 tokensPerSecondTotal: speed.tokensPerSecondTotal,
-                errorBand: SPEED_PROFILES[speedEngine].band,
+                errorBand: band.band,
+                band,
               }
             : null,
       };
@@ -406,15 +416,33 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
       hostMemoryBytes: o.offload?.hostBytes ?? null,
       explicitPrecision: s.explicitPrecision,
       engine: s.engine ?? null,
+      towerBytes: o.towerBytes ?? 0,
+      textOnly: s.textOnly,
+      kvBytesPerToken: kvPerToken(a, o.kvBytes).full + kvPerToken(a, o.kvBytes).sliding,
+      stateBytesPerSequence: kvPerToken(a, o.kvBytes).statePerSequence,
     },
     overheads: overheadsOf(s),
     errorBands: {
       memory: s.precisions.some((p) => !p.gguf) ? MEMORY_ERROR_BAND : null,
       llamaCpp: s.precisions.some((p) => p.gguf) ? LLAMA_CPP_ERROR_BAND : null,
-      decode: engines.map((e) => ({ engine: e, band: SPEED_PROFILES[e].band, rows: SPEED_PROFILES[e].rows })),
+      decode: decodeBands(results),
     },
     chosen: chosen ? { precision: chosen.precision, gpuCount: chosen.gpuCount } : null,
     launch: launch ? { engine: launch.engine, argv: launch.argv, notes: launch.notes } : null,
     warnings: preflight(s, results, chosen),
+    ...(withLayouts && (o.count ?? chosen?.gpuCount)
+      ? { layouts: buildLayoutsReport(s, (o.count ?? chosen?.gpuCount)!) }
+      : {}),
   };
+}
+
+/** The distinct held-out bands behind the rows' decode column (one per profile and regime). */
+function decodeBands(results: PrecisionResult[]): (SpeedBand & { engine: SpeedProfileId })[] {
+  const seen = new Map<string, SpeedBand & { engine: SpeedProfileId }>();
+  for (const r of results) {
+    if (!r.speedBand || !r.speedEngine) continue;
+    const key = `${r.speedEngine}|${r.speedBand.regime}`;
+    if (!seen.has(key)) seen.set(key, { engine: r.speedEngine, ...r.speedBand });
+  }
+  return [...seen.values()];
 }
