@@ -5,3 +5,4 @@ export { importConfigFile, importConfig, supportedTypes, supportedTypesMarkdown 
 export { loadBuiltinFromYaml } from './builtin-yaml.js';
 export { stringify as yamlStringify } from 'yaml';
 export { jsonSchemas } from './json-schemas.js';
+export { loadManifestFile } from './manifest.js';

@@ -98,10 +98,10 @@ type ManifestReader = Pick<typeof import('../cards/manifest.js'), 'loadManifestF
  *  in src/cards/user-files.ts: `export { loadManifestFile } from './manifest.js';`), else imported
  *  here, which bundles yaml and zod into the CLI itself (about 30 ms more start-up for every command)
  *  until that line is there and the fallback below is removed. */
+// the manifest reader lives in the lazily loaded user-files chunk (yaml + zod stay out of the CLI bundle)
 async function manifestReader(): Promise<ManifestReader> {
-  const chunk = (await userFiles()) as Partial<ManifestReader>;
-  if (chunk.loadManifestFile) return { loadManifestFile: chunk.loadManifestFile };
-  return import('../cards/manifest.js');
+  const { loadManifestFile } = (await userFiles()) as ManifestReader;
+  return { loadManifestFile };
 }
 
 export async function checkCommand(manifestArg: string | undefined, o: GlobalOptions): Promise<number> {
