@@ -26,6 +26,9 @@ await build({
   entryPoints: [join(root, 'src/cards/user-files.ts')],
   format: 'cjs',
   outfile: join(dist, 'user-files.cjs'),
+  // the chunk runs from a vm.Script with a V8 code cache, where a real import() has no loader: the hub
+  // libraries' import("node:fs") and friends become require() calls
+  supported: { 'dynamic-import': false },
 });
 const { loadBuiltinFromYaml, jsonSchemas } = createRequire(import.meta.url)(join(dist, 'user-files.cjs'));
 // JSON Schemas of the card format and the --json outputs, generated from the zod schemas.

@@ -2,7 +2,15 @@
 // returns the report object the CLI renders, so a program and the command line cannot disagree.
 //   import { fit, show, compare } from 'moe-calc';
 //   const r = await fit('grok-2', { gpu: 'a100-40g' });  // r.plans, r.chosen, r.warnings ...
-import { allCards, findGpu, gpuCatalog, type RegistryOptions, resolveModel } from './cards/registry.js';
+import {
+  allCards,
+  findGpu,
+  gpuCatalog,
+  type RegistryOptions,
+  resolveModel,
+  resolveModelOrCheckpoint,
+} from './cards/registry.js';
+import type { HubAccess } from './cards/model-source.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
 import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
@@ -20,7 +28,12 @@ import {
 import { type AuditReport, buildAuditReport } from './core/reports/audit.js';
 import { buildGpusReport, buildListReport, type GpusReport, type ListReport } from './core/reports/catalog.js';
 import { buildCompareReport, COMPARE_PRECISIONS, type CompareReport } from './core/reports/compare.js';
-import { buildShowReport, type ShowReport } from './core/reports/show.js';
+import {
+  buildCheckpointOnlyReport,
+  buildShowReport,
+  type CheckpointOnlyReport,
+  type ShowReport,
+} from './core/reports/show.js';
 import { buildSpeedReport, type SpeedReport, type SpeedTuning, speedPlan } from './core/reports/speed.js';
 import type { Card, Gpu } from './core/types.js';
 import { didYouMean, UserError } from './errors.js';
@@ -32,6 +45,8 @@ export interface Sources {
   modelDirs?: readonly string[];
   /** a GPU catalog file whose entries add to or replace the built-in GPUs (--gpus) */
   gpusFile?: string;
+  /** how Hugging Face hub ids are fetched (timeout, progress, debug lines) */
+  hub?: HubAccess;
 }
 
 export interface FitRequest extends Sources {
@@ -76,7 +91,7 @@ export interface FitRequest extends Sources {
 }
 
 function registry(s: Sources): RegistryOptions {
-  return { modelDirs: s.modelDirs ?? [] };
+  return { modelDirs: s.modelDirs ?? [], ...(s.hub ? { hub: s.hub } : {}) };
 }
 
 export async function resolveGpu(name: string, s: Sources): Promise<Gpu> {
@@ -249,9 +264,11 @@ export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = 
 }
 
 /** The exact parameter breakdown of a model, its weights, KV per token and sources. */
-export async function show(model: string, s: Sources = {}): Promise<ShowReport> {
-  const { card, file, origin, crossCheck } = await resolveModel(model, registry(s));
-  return buildShowReport(card, { file, origin, crossCheck });
+export async function show(model: string, s: Sources = {}): Promise<ShowReport | CheckpointOnlyReport> {
+  const r = await resolveModelOrCheckpoint(model, registry(s));
+  if (!('card' in r)) return buildCheckpointOnlyReport(r);
+  const { card, file, origin, crossCheck, checkpoint } = r;
+  return buildShowReport(card, { file, origin, crossCheck, checkpoint });
 }
 
 /** Every card: the built-in ones, then those of the folders named. */

@@ -62,7 +62,8 @@ function build(run: (p: Promise<number>) => void): Command {
     .option('--gib', 'show memory in GiB (2^30 bytes) instead of GB (10^9 bytes)')
     .option('--models <dir>', 'add a folder of YAML model cards (also MOE_CALC_MODELS, ":"-separated)')
     .option('--gpus <file>', 'add or replace GPUs from a YAML catalog file (same format as models/gpus.yaml)')
-    .option('--debug', 'print stack traces of internal errors')
+    .option('--debug', 'print stack traces of internal errors, and one line per Hugging Face hub request')
+    .option('--timeout <seconds>', 'per-request limit for Hugging Face hub ids (default 10)')
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
@@ -85,7 +86,10 @@ ${EXIT_CODES}`,
   program
     .command('show')
     .description('exact parameter breakdown of a model: every component, how it is formed, and sources')
-    .argument('<model>', 'card id or alias (case-insensitive), a card .yaml file, or a config.json / model folder')
+    .argument(
+      '<model>',
+      'card id or alias (case-insensitive), a card .yaml file, a config.json / model folder, or a Hugging Face id (org/name[@rev], hf://org/name, a hub URL)',
+    )
     .addHelpText(
       'after',
       `
@@ -102,7 +106,7 @@ Example: moe-calc show mixtral-8x7b --json`,
     .description(
       'fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan',
     )
-    .argument('<model>', 'card id, card file, or config.json / model folder')
+    .argument('<model>', 'card id, card file, config.json / model folder, or Hugging Face id (org/name[@rev])')
     .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
     .option(
       '--precision <p>',
@@ -199,7 +203,7 @@ Examples:
   program
     .command('speed')
     .description('decode and prefill speed of a plan: roofline estimate with an error band from published measurements')
-    .argument('<model>', 'card id, card file, or config.json / model folder')
+    .argument('<model>', 'card id, card file, config.json / model folder, or Hugging Face id (org/name[@rev])')
     .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus"')
     .option('--count <n>', 'GPUs (default: the fewest that fit)')
     .option('--precision <p>', 'one weight precision (default: the native one)')
@@ -239,7 +243,7 @@ Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precis
   program
     .command('compare')
     .description('models side by side: total, active, weights at each precision, KV per 1K tokens, GPUs needed')
-    .argument('[models...]', 'card ids, card files or configs (default: every card)')
+    .argument('[models...]', 'card ids, card files, configs or Hugging Face ids (default: every card)')
     .option('--gpu <id>', 'also show how many of this GPU each model needs')
     .option('--precision <list>', 'comma-separated precisions (default bf16,fp8,int4,q4_k_m)')
     .option('--context <tokens>', 'context for the GPU count (default 8192)')

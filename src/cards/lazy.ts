@@ -3,7 +3,7 @@
 // (dist/user-files.cjs.cache); from source (tests, library users of src/) a plain import.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Script } from 'node:vm';
+import { constants, Script } from 'node:vm';
 import Module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,12 @@ export function requireWithCodeCache(file: string): unknown {
   } catch {
     // no cache: compile normally
   }
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // the hub libraries import() modules of their own at run time: resolve those as the main context does
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
+    filename: file,
+    cachedData,
+    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
   if (process.env.MOE_CALC_WRITE_CODE_CACHE)
     process.on('exit', () => writeFileSync(`${file}.cache`, script.createCachedData()));
   const mod = { exports: {} as unknown };

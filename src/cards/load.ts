@@ -16,7 +16,10 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_DEPTH = 32;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-export function readTextFile(path: string, what: string): string {
+/** A safetensors index lists every tensor (DeepSeek-V3's is about 9 MB): it gets a larger limit. */
+export const MAX_INDEX_BYTES = 64 * 1024 * 1024;
+
+export function readTextFile(path: string, what: string, maxBytes = MAX_FILE_BYTES): string {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
@@ -28,8 +31,9 @@ export function readTextFile(path: string, what: string): string {
   }
   if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what} file`);
   if (!st.isFile()) throw new UserError(`${path}: not a regular file, expected a ${what} file`);
-  if (st.size > MAX_FILE_BYTES) {
-    throw new UserError(`${path}: file is ${(st.size / 1e6).toFixed(1)} MB; a ${what} file may be at most 1 MiB`);
+  if (st.size > maxBytes) {
+    const limit = `${maxBytes / 1024 / 1024} MiB`;
+    throw new UserError(`${path}: file is ${(st.size / 1e6).toFixed(1)} MB; a ${what} file may be at most ${limit}`);
   }
   let buf: Buffer;
   try {
@@ -259,8 +263,8 @@ export function loadGpuCatalogFile(path: string): Gpu[] {
   return validate(GpuCatalogSchema, sanitize(data, path), path).gpus;
 }
 
-export function readJsonFile(path: string, what: string): unknown {
-  const text = readTextFile(path, what);
+export function readJsonFile(path: string, what: string, maxBytes = MAX_FILE_BYTES): unknown {
+  const text = readTextFile(path, what, maxBytes);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -18,9 +18,48 @@ const perGpu = z.object({
   freeBytes: bytes,
 });
 
-export const ShowOutput = z
+const checkpointCheck = z
+  .object({
+    source: z.string(),
+    files: count,
+    tensors: count,
+    params: count,
+    bytes: bytes,
+    byDtype: z.array(z.object({ dtype: z.string(), tensors: count, params: count, bytes: bytes })),
+    derivedParams: count,
+    groups: z
+      .array(z.object({ group: z.enum(['decoder', 'mtp', 'towers']), checkpoint: count, derived: count }))
+      .nullable(),
+    matches: z.boolean(),
+    verdict: z.string(),
+  })
+  .strict();
+
+/** show of a model type the importer does not know: exact totals from the headers, estimates apart */
+export const CheckpointOnlyOutput = z
   .object({
     schemaVersion: z.literal(1),
+    kind: z.literal('checkpoint-only'),
+    source: z.string(),
+    modelType: z.string(),
+    reason: z.string(),
+    exact: z.object({ totalParams: count, weightBytes: bytes, files: count, tensors: count }),
+    byDtype: z.array(z.object({ dtype: z.string(), tensors: count, params: count, bytes: bytes })),
+    estimates: z.object({
+      routedParams: count,
+      experts: count.nullable(),
+      expertsPerToken: count.nullable(),
+      activeParams: count.nullable(),
+      kvElementsPerToken: count.nullable(),
+    }),
+    notes: z.array(z.string()),
+  })
+  .strict();
+
+export const ShowCardOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    checkpoint: checkpointCheck.nullable(),
     model: z
       .object({
         id: z.string(),
@@ -55,6 +94,8 @@ export const ShowOutput = z
     }),
   })
   .passthrough();
+
+export const ShowOutput = z.union([ShowCardOutput, CheckpointOnlyOutput]);
 
 export const FitOutput = z
   .object({

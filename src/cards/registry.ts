@@ -5,6 +5,9 @@ import type { Card, Gpu } from '../core/types.js';
 import type { BuiltinData } from './builtin-yaml.js';
 import { UserError, didYouMean } from '../errors.js';
 import { userFiles } from './lazy.js';
+import type { CheckpointCheck } from '../core/checkpoint.js';
+import { type HubRef, parseModelRef } from './hub/ref.js';
+import type { CheckpointOnly, HubAccess } from './model-source.js';
 
 // Injected by the build as the JSON text of the already-validated data; absent when running from source.
 declare const __MOE_CALC_BUILTIN_JSON__: string | undefined;
@@ -28,11 +31,15 @@ export interface ResolvedCard {
   origin: 'builtin' | 'user' | 'config';
   /** for a config.json: how model.safetensors.index.json beside it compares */
   crossCheck?: string;
+  /** a hub model or a local folder with safetensors: its tensor headers against the derivation */
+  checkpoint?: CheckpointCheck;
 }
 
 export interface RegistryOptions {
   /** extra card folders (--models, MOE_CALC_MODELS) */
   modelDirs?: readonly string[];
+  /** how hub ids are fetched (--timeout, --debug, progress) */
+  hub?: HubAccess;
 }
 
 export function modelDirsFrom(flag: string | undefined, env = process.env.MOE_CALC_MODELS): string[] {
@@ -63,13 +70,28 @@ export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard
   return [...byId.values()];
 }
 
-/** Resolve a model argument: a card id or alias (case-insensitive), a card file, or a HF config.json / its folder. */
+/** Resolve a model argument: a card id or alias (case-insensitive), a card file, a HF config.json / its
+ *  folder, or a Hugging Face hub id (org/name[@revision], hf://org/name, a hub URL). A model type the
+ *  importer does not know is refused; `resolveModelOrCheckpoint` describes it from its headers instead. */
 export async function resolveModel(name: string, opts: RegistryOptions = {}): Promise<ResolvedCard> {
+  const r = await resolveModelOrCheckpoint(name, opts);
+  if ('card' in r) return r;
+  throw new UserError(
+    `${r.reason.replace(/ For a model type the importer does not know.*$/, '')} ` +
+      `(its checkpoint headers give exact totals: run "moe-calc show ${name}"; planning needs an architecture ` +
+      'moe-calc derives)',
+  );
+}
+
+export async function resolveModelOrCheckpoint(
+  name: string,
+  opts: RegistryOptions = {},
+): Promise<ResolvedCard | CheckpointOnly> {
   const trimmed = name.trim();
   if (trimmed === '')
     throw new UserError('model: expected a card id, a card file or a config.json path, got an empty string');
-  if (looksLikePath(trimmed) || (existsSync(trimmed) && !/^[a-z0-9.-]+$/i.test(trimmed))) {
-    return resolvePath(trimmed);
+  if (existsSync(trimmed) && (looksLikePath(trimmed) || !/^[a-z0-9.-]+$/i.test(trimmed))) {
+    return resolvePath(trimmed, opts);
   }
   const cards = await allCards(opts);
   const n = trimmed.toLowerCase();
@@ -82,15 +104,35 @@ export async function resolveModel(name: string, opts: RegistryOptions = {}): Pr
       `model "${name}" is ambiguous: it is an alias of ${byAlias.map((c) => c.card.id).join(', ')}; name one of them`,
     );
   }
-  if (existsSync(trimmed)) return resolvePath(trimmed);
+  if (existsSync(trimmed)) return resolvePath(trimmed, opts);
+  const ref = /\.(ya?ml)$/i.test(trimmed) ? undefined : parseModelRef(trimmed);
+  if (ref) return resolveHub(ref, cards, opts);
+  if (looksLikePath(trimmed)) return resolvePath(trimmed, opts);
   const names = cards.flatMap((c) => [c.card.id, ...c.card.aliases]);
   throw new UserError(
     `unknown model "${name}"${didYouMean(trimmed, names)} (run "moe-calc list" for the built-in cards, ` +
-      `or pass a card file or config.json)`,
+      `or pass a card file, a config.json or a Hugging Face id such as Qwen/Qwen3-30B-A3B)`,
   );
 }
 
-async function resolvePath(p: string): Promise<ResolvedCard> {
+async function resolveHub(ref: HubRef, cards: ResolvedCard[], opts: RegistryOptions) {
+  const { resolveHubModel, withSuggestion } = await userFiles();
+  try {
+    const r = await resolveHubModel(ref, opts.hub);
+    if (!('card' in r)) return r;
+    return {
+      card: r.card,
+      file: r.file,
+      origin: 'config' as const,
+      ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
+    };
+  } catch (e) {
+    const known = cards.flatMap((c) => (c.card.hf_repo ? [c.card.hf_repo] : []));
+    throw withSuggestion(e, ref, known);
+  }
+}
+
+async function resolvePath(p: string, opts: RegistryOptions = {}): Promise<ResolvedCard | CheckpointOnly> {
   let path = p;
   if (existsSync(p) && statSync(p).isDirectory()) {
     const cfg = join(p, 'config.json');
@@ -101,12 +143,39 @@ async function resolvePath(p: string): Promise<ResolvedCard> {
     path = cfg;
   }
   if (extname(path).toLowerCase() === '.json') {
-    const { importConfigFile } = await userFiles();
-    const r = importConfigFile(path);
-    return { card: r.card, file: path, origin: 'config', ...(r.crossCheck ? { crossCheck: r.crossCheck.note } : {}) };
+    const { importConfigFile, checkLocalFolder, localCheckpointOnly, readJsonFile } = await userFiles();
+    let r: ReturnType<typeof importConfigFile>;
+    try {
+      r = importConfigFile(path);
+    } catch (e) {
+      const only = await localCheckpointOnly(
+        path,
+        e,
+        safeRead(() => readJsonFile(path, 'config.json')),
+        opts.hub,
+      );
+      if (only) return only;
+      throw e;
+    }
+    const checkpoint = await checkLocalFolder(r.card, path, opts.hub);
+    return {
+      card: r.card,
+      file: path,
+      origin: 'config',
+      ...(r.crossCheck ? { crossCheck: r.crossCheck.note } : {}),
+      ...(checkpoint ? { checkpoint } : {}),
+    };
   }
   const { loadCardFile } = await userFiles();
   return { card: loadCardFile(path), file: path, origin: 'user' };
+}
+
+function safeRead(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
 }
 
 /** GPU catalog: built-in plus a user file (--gpus) whose ids replace built-in ones. */

@@ -6,3 +6,12 @@ export { loadBuiltinFromYaml } from './builtin-yaml.js';
 export { stringify as yamlStringify } from 'yaml';
 export { jsonSchemas } from './json-schemas.js';
 export { loadManifestFile } from './manifest.js';
+export {
+  resolveHubModel,
+  checkLocalFolder,
+  localCheckpointOnly,
+  withSuggestion,
+  type HubAccess,
+  type RemoteCard,
+  type CheckpointOnly,
+} from './model-source.js';

@@ -18,6 +18,7 @@ export interface GlobalOptions {
   models?: string;
   gpus?: string;
   gib?: boolean;
+  timeout?: string;
 }
 
 export const SCHEMA_VERSION = 1;
@@ -32,7 +33,23 @@ export function registryOptions(o: GlobalOptions) {
 
 /** The card folders and GPU file the global flags name, for the library API. */
 export function sourcesOf(o: GlobalOptions): Sources {
-  return { modelDirs: modelDirsFrom(o.models), ...(o.gpus !== undefined ? { gpusFile: o.gpus } : {}) };
+  return {
+    modelDirs: modelDirsFrom(o.models),
+    ...(o.gpus !== undefined ? { gpusFile: o.gpus } : {}),
+    hub: {
+      ...(o.timeout !== undefined ? { timeoutMs: timeoutSeconds(o.timeout) * 1000 } : {}),
+      progress: !o.json,
+      debug: o.debug ?? false,
+    },
+  };
+}
+
+/** --timeout: seconds per hub request (default 10). */
+function timeoutSeconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600)
+    throw new UserError(`--timeout: expected a number of seconds > 0 and <= 3600, got "${v}"`);
+  return n;
 }
 
 /** Print a command's result: its report as JSON, or its document as markdown or terminal text. */

@@ -1,7 +1,7 @@
 // show: the breakdown table (how each part is formed wraps inside its cell), the headline counts,
 // weights, KV per token and state per sequence, sources and notes.
 import { COMPONENTS, type Component } from '../core/params.js';
-import type { ShowReport } from '../core/reports/show.js';
+import type { CheckpointOnlyReport, ShowReport } from '../core/reports/show.js';
 import { type Doc, span } from './doc.js';
 import { type ByteUnit, bytes, int, params, pct, smallBytes } from './format.js';
 
@@ -17,7 +17,8 @@ const LABELS: Record<Component, string> = {
   ssm: 'SSM (Mamba)',
 };
 
-export function showDoc(r: ShowReport, unit: ByteUnit): Doc {
+export function showDoc(r: ShowReport | CheckpointOnlyReport, unit: ByteUnit): Doc {
+  if ('kind' in r) return checkpointOnlyDoc(r, unit);
   const p = r.params;
   const m = r.model;
   const doc: Doc = [
@@ -84,11 +85,49 @@ export function showDoc(r: ShowReport, unit: ByteUnit): Doc {
     lines.push(`state per sequence: ${smallBytes(kv.stateBytesPerSequence, unit)} (Mamba conv + SSM state)`);
   lines.push(`max context: ${int(r.maxContext)} tokens`);
   if (r.crossCheck) lines.push(`checkpoint: ${r.crossCheck}`);
+  const c = r.checkpoint;
+  if (c) {
+    lines.push(
+      `checkpoint headers (${c.source}, ${int(c.files)} file${c.files === 1 ? '' : 's'}, ${int(c.tensors)} tensors): ` +
+        `${int(c.params)} parameters, ${bytes(c.bytes, unit)} of weights ` +
+        `(${c.byDtype.map((d) => `${d.dtype} ${bytes(d.bytes, unit)}`).join(', ')}); ${c.verdict}`,
+    );
+  }
   for (const l of lines) doc.push({ kind: 'line', text: l, indent: 2 });
   doc.push({ kind: 'blank' }, { kind: 'heading', text: 'sources' });
   doc.push({ kind: 'list', items: r.sources.map((s) => `${s.url}: ${s.supports}`) });
   if (r.notes.length) {
     doc.push({ kind: 'heading', text: 'notes' }, { kind: 'list', items: r.notes.map((n) => span(n)) });
   }
+  return doc;
+}
+
+/** A model type the importer does not know: exact totals from the headers, estimates labelled as such. */
+function checkpointOnlyDoc(r: CheckpointOnlyReport, unit: ByteUnit): Doc {
+  const e = r.estimates;
+  const lines = [
+    `model_type "${r.modelType}" is not one moe-calc derives: these figures come from the checkpoint's tensor ` +
+      'headers alone.',
+    `exact: ${int(r.exact.totalParams)} parameters (${params(r.exact.totalParams)}), ${bytes(r.exact.weightBytes, unit)} ` +
+      `of weights in ${int(r.exact.files)} file${r.exact.files === 1 ? '' : 's'}, ${int(r.exact.tensors)} tensors`,
+    `by dtype: ${r.byDtype.map((d) => `${d.dtype} ${int(d.params)} parameters, ${bytes(d.bytes, unit)}`).join('; ')}`,
+    e.experts
+      ? `estimate: routed experts ${int(e.routedParams)} parameters (recognised by tensor name), ${int(e.experts)} ` +
+        `experts${e.expertsPerToken ? `, ${e.expertsPerToken} per token` : ''}` +
+        (e.activeParams !== null ? `; active about ${params(e.activeParams)} (${int(e.activeParams)})` : '')
+      : 'estimate: no routed-expert tensors recognised by name: active parameters unknown',
+    e.kvElementsPerToken !== null
+      ? `estimate: KV cache about ${smallBytes(e.kvElementsPerToken * 2, unit)} per token at bf16, from the ` +
+        "config's standard keys (standard attention assumed)"
+      : 'KV cache: unknown (the config has no standard attention keys)',
+    'fit, speed and compare need an architecture moe-calc derives; they refuse this model.',
+  ];
+  const doc: Doc = [
+    { kind: 'title', text: r.source, detail: `(checkpoint only: ${r.modelType})` },
+    { kind: 'blank' },
+    ...lines.map((text) => ({ kind: 'line' as const, text, indent: 2 })),
+  ];
+  if (r.notes.length)
+    doc.push({ kind: 'heading', text: 'notes' }, { kind: 'list', items: r.notes.map((n) => span(n)) });
   return doc;
 }

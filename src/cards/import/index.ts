@@ -9,7 +9,7 @@ import { deriveParams } from '../../core/params.js';
 import { getPrecision, weightBytes } from '../../core/precision.js';
 import type { Card } from '../../core/types.js';
 import { UserError } from '../../errors.js';
-import { checkCard, readJsonFile, validate } from '../load.js';
+import { checkCard, MAX_INDEX_BYTES, readJsonFile, validate } from '../load.js';
 import { type CardInput, CardSchema } from '../schema.js';
 import type { ExtraDraft, Family, ReadContext } from './common.js';
 import { Cfg, type Json } from './config.js';
@@ -216,8 +216,17 @@ export interface ImportResult {
   crossCheck?: { totalSize: number; derivedBytes: number; agrees: boolean; note: string };
 }
 
+/** How a config fetched from the hub is named and cited (its file sits in a cache folder named by commit). */
+export interface ImportOptions {
+  /** the model's name (default: _name_or_path, else the file or folder name) */
+  name?: string;
+  /** the card's source line (default: the file path) */
+  sourceUrl?: string;
+  hfRepo?: string;
+}
+
 /** Map a parsed config.json to a validated card. */
-export function importConfig(data: unknown, file: string): ImportResult {
+export function importConfig(data: unknown, file: string, opts: ImportOptions = {}): ImportResult {
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError(`${file}: (top level): expected a JSON object (a config.json)`);
   }
@@ -254,12 +263,18 @@ export function importConfig(data: unknown, file: string): ImportResult {
   if (wrapper) towers = wrapper.towers(root, a.hidden_size);
   // quantization / dtype live on the top-level config even when the text config is nested
   const native = nativePrecision(root.has('quantization_config') || !c.present('torch_dtype') ? root : c);
-  const name = modelName(root.raw('_name_or_path'), file);
+  const name = opts.name ?? modelName(root.raw('_name_or_path'), file);
   const card: CardInput = {
     id: kebabId(name),
     name,
     organisation: 'unknown (imported)',
-    sources: [{ url: file, supports: `Hugging Face config.json (model_type ${topType}), imported by moe-calc` }],
+    ...(opts.hfRepo ? { hf_repo: opts.hfRepo } : {}),
+    sources: [
+      {
+        url: opts.sourceUrl ?? file,
+        supports: `Hugging Face config.json (model_type ${topType}), imported by moe-calc`,
+      },
+    ],
     notes: [...familyNotes, ...notes],
     architecture: { ...a, native_precision: native },
     extra_components: towers,
@@ -273,7 +288,7 @@ export function importConfig(data: unknown, file: string): ImportResult {
 }
 
 function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
-  const idx = readJsonFile(idxPath, 'safetensors index') as { metadata?: { total_size?: unknown } };
+  const idx = readJsonFile(idxPath, 'safetensors index', MAX_INDEX_BYTES) as { metadata?: { total_size?: unknown } };
   const ts = idx?.metadata?.total_size;
   if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts <= 0) {
     return {
@@ -300,10 +315,10 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
   return { totalSize: ts, derivedBytes: derived, agrees, note };
 }
 
-export function importConfigFile(path: string): ImportResult {
+export function importConfigFile(path: string, opts: ImportOptions = {}): ImportResult {
   // Mistral-format checkpoints (Mistral Large 3) ship params.json instead of config.json
   if (basename(path).toLowerCase() === 'params.json') {
-    return importConfig(mistralParamsToConfig(readJsonFile(path, 'params.json'), path), path);
+    return importConfig(mistralParamsToConfig(readJsonFile(path, 'params.json'), path), path, opts);
   }
-  return importConfig(readJsonFile(path, 'config.json'), path);
+  return importConfig(readJsonFile(path, 'config.json'), path, opts);
 }

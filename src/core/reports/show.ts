@@ -4,6 +4,7 @@ import { explainComponents } from '../explain.js';
 import { kvPerToken } from '../kv.js';
 import { type Component, deriveParams } from '../params.js';
 import { getPrecision, weightBytes } from '../precision.js';
+import type { CheckpointCheck } from '../checkpoint.js';
 import type { Card } from '../types.js';
 import { SCHEMA_VERSION } from './fit.js';
 
@@ -23,6 +24,8 @@ export interface ShowReport {
   };
   /** a config folder's model.safetensors.index.json compared with the derived bytes */
   crossCheck: string | null;
+  /** a hub model's or a local folder's safetensors headers against the derivation */
+  checkpoint: CheckpointCheck | null;
   params: {
     total: number;
     active: number;
@@ -57,7 +60,12 @@ export interface ShowReport {
 
 export function buildShowReport(
   card: Card,
-  where: { file: string; origin: CardOrigin; crossCheck?: string | undefined },
+  where: {
+    file: string;
+    origin: CardOrigin;
+    crossCheck?: string | undefined;
+    checkpoint?: CheckpointCheck | undefined;
+  },
 ): ShowReport {
   const a = card.architecture;
   const d = deriveParams(card);
@@ -79,6 +87,7 @@ export function buildShowReport(
       origin: where.origin,
     },
     crossCheck: where.crossCheck ?? null,
+    checkpoint: where.checkpoint ?? null,
     params: {
       total: d.total,
       active: d.active,
@@ -113,5 +122,65 @@ export function buildShowReport(
     extraComponents: card.extra_components,
     sources: card.sources,
     notes: card.notes,
+  };
+}
+
+/** `show` of a model whose type the importer does not know: what its checkpoint's headers say, and no more.
+ *  Totals and bytes are exact; active parameters and KV per token are estimates from tensor names and the
+ *  config's standard keys (README "Hub models"). */
+export interface CheckpointOnlyReport {
+  schemaVersion: 1;
+  kind: 'checkpoint-only';
+  source: string;
+  modelType: string;
+  /** why the importer refused it */
+  reason: string;
+  exact: { totalParams: number; weightBytes: number; files: number; tensors: number };
+  byDtype: { dtype: string; tensors: number; params: number; bytes: number }[];
+  estimates: {
+    routedParams: number;
+    experts: number | null;
+    expertsPerToken: number | null;
+    activeParams: number | null;
+    kvElementsPerToken: number | null;
+  };
+  notes: string[];
+}
+
+export function buildCheckpointOnlyReport(x: {
+  source: string;
+  modelType: string;
+  reason: string;
+  files: number;
+  tensors: number;
+  byDtype: CheckpointOnlyReport['byDtype'];
+  estimate: {
+    totalParams: number;
+    weightBytes: number;
+    routedParams: number;
+    experts?: number | undefined;
+    expertsPerToken?: number | undefined;
+    activeParams?: number | undefined;
+    kv?: { elementsPerToken: number } | undefined;
+    notes: string[];
+  };
+}): CheckpointOnlyReport {
+  const e = x.estimate;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'checkpoint-only',
+    source: x.source,
+    modelType: x.modelType,
+    reason: x.reason,
+    exact: { totalParams: e.totalParams, weightBytes: e.weightBytes, files: x.files, tensors: x.tensors },
+    byDtype: x.byDtype,
+    estimates: {
+      routedParams: e.routedParams,
+      experts: e.experts ?? null,
+      expertsPerToken: e.expertsPerToken ?? null,
+      activeParams: e.activeParams ?? null,
+      kvElementsPerToken: e.kv?.elementsPerToken ?? null,
+    },
+    notes: e.notes,
   };
 }

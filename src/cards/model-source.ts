@@ -1,0 +1,151 @@
+// Models that are not built-in cards or card files: a Hugging Face hub id (config.json fetched and imported
+// as a local one would be), a local model folder with safetensors, and the checkpoint check against the
+// tensor headers of either. Loaded on demand (it pulls in the hub layer and the config importer).
+import { dirname } from 'node:path';
+import { checkCheckpoint, type CheckpointCheck, type CheckpointFacts } from '../core/checkpoint.js';
+import { deriveParams } from '../core/params.js';
+import type { Card } from '../core/types.js';
+import { isUserError, suggest, UserError } from '../errors.js';
+import {
+  type CheckpointEstimate,
+  type CheckpointInventory,
+  estimateFromCheckpoint,
+  fetchHubConfig,
+  formatRef,
+  type HubOptions,
+  type HubRef,
+  hasLocalSafetensors,
+  readCheckpointHeaders,
+  terminalProgress,
+} from './hub/index.js';
+import { importConfigFile } from './import/index.js';
+
+/** How the command line lets the hub be reached (the CLI's --timeout, --debug, --json). */
+export interface HubAccess {
+  timeoutMs?: number;
+  /** a progress line on stderr when it is a terminal (never under --json) */
+  progress?: boolean;
+  debug?: boolean;
+  /** skip the checkpoint headers (config only) */
+  configOnly?: boolean;
+}
+
+export interface RemoteCard {
+  card: Card;
+  file: string;
+  /** the checkpoint's headers against the derivation, when the repo / folder has safetensors */
+  checkpoint?: CheckpointCheck;
+}
+
+/** A model type the importer does not know, described from its checkpoint's headers. */
+export interface CheckpointOnly {
+  source: string;
+  modelType: string;
+  reason: string;
+  estimate: CheckpointEstimate;
+  byDtype: CheckpointCheck['byDtype'];
+  files: number;
+  tensors: number;
+}
+
+export function hubOptions(h: HubAccess = {}): HubOptions {
+  const progress = h.progress ? terminalProgress() : undefined;
+  return {
+    ...(h.timeoutMs !== undefined ? { timeoutMs: h.timeoutMs } : {}),
+    ...(progress ? { progress } : {}),
+    ...(h.debug ? { debug: (m: string) => process.stderr.write(`moe-calc: hub: ${m}\n`) } : {}),
+    warn: (m: string) => process.stderr.write(`moe-calc: warning: ${m}\n`),
+  };
+}
+
+/** The facts the core's checkpoint check compares (pure data out of the hub layer's inventory). */
+function factsOf(inv: CheckpointInventory): CheckpointFacts {
+  const byDtype: CheckpointFacts['byDtype'] = {};
+  for (const [k, v] of Object.entries(inv.byDtype))
+    byDtype[k] = { tensors: v.tensors, params: v.params, bytes: v.bytes };
+  return {
+    source: inv.source,
+    files: inv.files.length,
+    tensors: inv.tensors.map((t) => ({ name: t.name, dtype: t.dtype, elements: t.elements, bytes: t.bytes })),
+    byDtype,
+    params: inv.totals.params,
+    bytes: inv.totals.bytes,
+    quantMethod: inv.quantMethod,
+  };
+}
+
+function unsupportedType(e: unknown): string | undefined {
+  if (!isUserError(e)) return undefined;
+  const m = /model_type: "([^"]+)" is not supported/.exec(e.message);
+  return m?.[1];
+}
+
+/** A hub model: its config imported (named after the repo), checked against the checkpoint's headers. */
+export async function resolveHubModel(ref: HubRef, access: HubAccess = {}): Promise<RemoteCard | CheckpointOnly> {
+  const opts = hubOptions(access);
+  const hc = await fetchHubConfig(ref, opts);
+  const name = ref.repo.split('/').pop() ?? ref.repo;
+  const url = `${hc.endpoint}/${hc.repo}/blob/${hc.commit}/${hc.file}`;
+  let card: Card;
+  try {
+    card = importConfigFile(hc.path, { name, sourceUrl: url, hfRepo: hc.repo }).card;
+  } catch (e) {
+    const type = unsupportedType(e);
+    if (!type || access.configOnly || !hasSafetensors(hc.files)) throw e;
+    const inv = await readCheckpointHeaders(ref, opts);
+    return checkpointOnly(inv, type, hc.config, e as Error);
+  }
+  if (access.configOnly || !hasSafetensors(hc.files)) return { card, file: hc.label };
+  const inv = await readCheckpointHeaders(ref, opts);
+  return { card, file: hc.label, checkpoint: checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card)) };
+}
+
+function hasSafetensors(files: readonly string[] | undefined): boolean {
+  return files === undefined || files.some((f) => /\.safetensors$/i.test(f));
+}
+
+/** A local config.json whose folder holds safetensors: the headers against the derivation. */
+export async function checkLocalFolder(card: Card, configPath: string, access: HubAccess = {}) {
+  const dir = dirname(configPath);
+  if (access.configOnly || !hasLocalSafetensors(dir)) return undefined;
+  const inv = await readCheckpointHeaders(dir, hubOptions(access));
+  return checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card));
+}
+
+/** A local folder whose config has a type the importer does not know, described from its headers. */
+export async function localCheckpointOnly(
+  configPath: string,
+  error: unknown,
+  config: unknown,
+  access: HubAccess = {},
+): Promise<CheckpointOnly | undefined> {
+  const type = unsupportedType(error);
+  const dir = dirname(configPath);
+  if (!type || !hasLocalSafetensors(dir)) return undefined;
+  const inv = await readCheckpointHeaders(dir, hubOptions(access));
+  return checkpointOnly(inv, type, config, error as Error);
+}
+
+function checkpointOnly(inv: CheckpointInventory, type: string, config: unknown, e: Error): CheckpointOnly {
+  const facts = factsOf(inv);
+  return {
+    source: inv.source,
+    modelType: type,
+    reason: e.message,
+    estimate: estimateFromCheckpoint(inv, config),
+    byDtype: Object.entries(facts.byDtype)
+      .map(([dtype, v]) => ({ dtype, ...v }))
+      .sort((x, y) => y.bytes - x.bytes),
+    files: facts.files,
+    tensors: facts.tensors.length,
+  };
+}
+
+/** Did-you-mean for a hub id that does not exist, over the built-in cards' repos and ids. */
+export function withSuggestion(e: unknown, ref: HubRef, known: readonly string[]): unknown {
+  if (!isUserError(e) || !/no such model on/.test(e.message)) return e;
+  const hit = suggest(ref.repo, known);
+  return hit ? new UserError(`${e.message}; did you mean ${hit}?`, e.exitCode) : e;
+}
+
+export { formatRef };

@@ -1,0 +1,180 @@
+// Hub ids as <model> through the spawned CLI, against a loopback hub (test/hub/server.ts): never the network.
+// The figures pinned are published ones: Qwen/Qwen3-30B-A3B has 30,532,122,624 parameters (its
+// model.safetensors.index.json total_size 61,064,245,248 bytes at bf16 / 2; test/fixtures/configs/SOURCES.md).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliAsync } from '../helpers.js';
+import {
+  type HubServer,
+  hubEnv,
+  qwen3MoeTensors,
+  removeHubEnvs,
+  shardedCheckpoint,
+  startHubServer,
+  type TensorSpec,
+  writeFixtureFolder,
+} from '../hub/server.js';
+
+const QWEN_TOTAL = 30_532_122_624;
+const qwenConfig = JSON.parse(readFileSync(join(__dirname, '../fixtures/configs/qwen3-30b-a3b.json'), 'utf8'));
+const qwenTensors = qwen3MoeTensors(qwenConfig);
+const qwen = shardedCheckpoint(qwenTensors, 16);
+// the same checkpoint with one tensor the architecture does not build (a stray extra norm)
+const extra = shardedCheckpoint([...qwenTensors, ['model.layers.0.extra_norm.weight', 'BF16', [2048]]], 4);
+
+// a model type the importer does not know: its totals can only come from the headers
+const acmeConfig = {
+  model_type: 'acme_moe',
+  hidden_size: 256,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 64,
+  num_local_experts: 8,
+  num_experts_per_tok: 2,
+  vocab_size: 1000,
+};
+const acme: TensorSpec[] = [['model.embed_tokens.weight', 'BF16', [1000, 256]]];
+for (let l = 0; l < 2; l++) {
+  acme.push(
+    [`model.layers.${l}.self_attn.qkv_proj.weight`, 'BF16', [512, 256]],
+    [`model.layers.${l}.mlp.experts.gate_up_proj`, 'BF16', [8, 256, 256]],
+    [`model.layers.${l}.mlp.experts.down_proj`, 'BF16', [8, 256, 128]],
+  );
+}
+// hand count: 1000*256 + 2 * (512*256 + 8*256*256 + 8*256*128) = 256,000 + 2 * 917,504
+const ACME_TOTAL = 256_000 + 2 * (131_072 + 524_288 + 262_144);
+
+let hub: HubServer;
+const noToken = { HF_TOKEN: undefined, HUGGING_FACE_HUB_TOKEN: undefined, HF_HUB_OFFLINE: undefined };
+
+beforeAll(async () => {
+  hub = await startHubServer({
+    validTokens: ['hf_good'],
+    repos: [
+      { id: 'Qwen/Qwen3-30B-A3B', files: { 'config.json': qwenConfig, ...qwen.files } },
+      { id: 'acme/Acme-MoE', files: { 'config.json': acmeConfig, ...shardedCheckpoint(acme, 2).files } },
+      { id: 'lab/Qwen-extra', files: { 'config.json': qwenConfig, ...extra.files } },
+      { id: 'lab/config-only', files: { 'config.json': qwenConfig } },
+      {
+        id: 'gated/Qwen3-30B-A3B',
+        gated: true,
+        access: ['hf_good'],
+        files: { 'config.json': qwenConfig, ...qwen.files },
+      },
+    ],
+  });
+});
+afterAll(async () => {
+  await hub.close();
+  removeHubEnvs();
+});
+
+const env = (extra: Record<string, string | undefined> = {}) => ({ ...noToken, ...hubEnv(hub.endpoint), ...extra });
+
+describe('a hub id is a <model>', () => {
+  it('show org/name imports the config and checks it against the safetensors headers, to the parameter', async () => {
+    const r = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B', '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.params.total).toBe(QWEN_TOTAL);
+    expect(doc.model.hfRepo).toBe('Qwen/Qwen3-30B-A3B');
+    expect(doc.model.id).toBe('qwen3-30b-a3b');
+    expect(doc.checkpoint.params).toBe(QWEN_TOTAL);
+    expect(doc.checkpoint.bytes).toBe(QWEN_TOTAL * 2);
+    expect(doc.checkpoint.files).toBe(16);
+    expect(doc.checkpoint.matches).toBe(true);
+    const text = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B'], { env: env() });
+    expect(text.stdout).toMatch(/matches to the parameter/);
+  });
+
+  it('names the tensors that differ when the checkpoint holds more than the architecture builds', async () => {
+    const r = await cliAsync(['show', 'hf://lab/Qwen-extra', '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout).checkpoint;
+    expect(c.matches).toBe(false);
+    expect(c.params).toBe(QWEN_TOTAL + 2048);
+    expect(c.verdict).toMatch(/decoder .*\+2,048/);
+  });
+
+  it('fit, speed and check plan a hub model like a local config; a config-only repo needs no headers', async () => {
+    const f = await cliAsync(['fit', 'Qwen/Qwen3-30B-A3B', '--gpu', 'h100', '--json'], { env: env() });
+    expect(f.code, f.stderr).toBe(0);
+    expect(JSON.parse(f.stdout).model.totalParams).toBe(QWEN_TOTAL);
+    const c = await cliAsync(['fit', `${hub.endpoint}/lab/config-only`, '--gpu', 'h100', '--json'], { env: env() });
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).model.totalParams).toBe(QWEN_TOTAL);
+  });
+
+  it('a second run is answered from the cache, also with the hub gone and HF_HUB_OFFLINE=1', async () => {
+    const e = env();
+    const first = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B', '--json'], { env: e });
+    expect(first.code, first.stderr).toBe(0);
+    const offline = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B', '--json'], {
+      env: { ...e, HF_ENDPOINT: 'http://127.0.0.1:9', HF_HUB_OFFLINE: '1' },
+    });
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(JSON.parse(offline.stdout).checkpoint.params).toBe(QWEN_TOTAL);
+    const cold = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B'], { env: env({ HF_HUB_OFFLINE: '1' }) });
+    expect(cold.code).toBe(2);
+    expect(cold.stderr).toMatch(/not in the cache.*HF_HUB_OFFLINE/);
+  });
+
+  it('a gated repo without a token exits 2 naming HF_TOKEN; with one it works and no other origin sees it', async () => {
+    const r = await cliAsync(['show', 'gated/Qwen3-30B-A3B'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/gated.*accept the licence at .*gated\/Qwen3-30B-A3B, then set HF_TOKEN/);
+    const before = hub.requests.length;
+    const ok = await cliAsync(['show', 'gated/Qwen3-30B-A3B', '--json'], { env: env({ HF_TOKEN: 'hf_good' }) });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).checkpoint.matches).toBe(true);
+    const seen = hub.requests.slice(before);
+    expect(seen.some((q) => q.server === 'cdn')).toBe(true);
+    expect(seen.filter((q) => q.server === 'cdn').every((q) => q.authorization === undefined)).toBe(true);
+    expect(ok.stdout + ok.stderr).not.toMatch(/hf_good/);
+  });
+
+  it('an unknown repo exits 2 with a did-you-mean over the built-in cards', async () => {
+    const r = await cliAsync(['show', 'Qwen/Qwen3-30B-A3'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Qwen\/Qwen3-30B-A3: no such model/);
+    expect(r.stderr).toMatch(/did you mean Qwen\/Qwen3-30B-A3B\?/);
+    const typo = await cliAsync(['fit', 'mistralai/Mixtral-8x7B-v0.2', '--gpu', 'h100'], { env: env() });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim().split('\n')).toHaveLength(1);
+    expect(typo.stderr).toMatch(/did you mean mistralai\/Mixtral-8x7B-v0.1\?/);
+  });
+});
+
+describe('a model type the importer does not know', () => {
+  it('show gives exact totals from the headers and labels the estimates; fit refuses, pointing to show', async () => {
+    const r = await cliAsync(['show', 'acme/Acme-MoE', '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.kind).toBe('checkpoint-only');
+    expect(doc.exact.totalParams).toBe(ACME_TOTAL);
+    expect(doc.exact.weightBytes).toBe(ACME_TOTAL * 2);
+    expect(doc.estimates.experts).toBe(8);
+    const text = await cliAsync(['show', 'acme/Acme-MoE'], { env: env() });
+    expect(text.stdout).toMatch(/not one moe-calc derives/);
+    expect(text.stdout).toMatch(/estimate/);
+    const f = await cliAsync(['fit', 'acme/Acme-MoE', '--gpu', 'h100'], { env: env() });
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/acme_moe.*not supported.*moe-calc show acme\/Acme-MoE/);
+  });
+});
+
+describe('a local model folder with safetensors', () => {
+  it('show checks the folder config against its headers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-calc-folder-'));
+    writeFixtureFolder(dir, { 'config.json': qwenConfig, ...qwen.files });
+    const r = await cliAsync(['show', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout).checkpoint;
+    expect(c.params).toBe(QWEN_TOTAL);
+    expect(c.matches).toBe(true);
+  });
+});
