@@ -232,8 +232,17 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
 }
 
 export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> {
-  const [{ card, file }, gpu] = await Promise.all([resolveModel(model, registry(q)), resolveGpu(q.gpu, q)]);
-  return fitSetupFor(card, file, gpu, q);
+  const [r, gpu] = await Promise.all([resolveModel(model, registry(q)), resolveGpu(q.gpu, q)]);
+  if (!r.precision) return { ...fitSetupFor(r.card, r.file, gpu, q), checkpoint: r.checkpoint };
+  // a GGUF file is planned at its own tensors, byte for byte
+  if (q.precision !== undefined) {
+    throw new UserError(
+      `--precision: ${r.file} is a GGUF file: it is planned at its own tensors (${r.precision.id}); ` +
+        'leave --precision out, or name the card id to plan other precisions',
+    );
+  }
+  const s = fitSetupFor(r.card, r.file, gpu, { ...q, precision: ['q8_0'] });
+  return { ...s, precisions: [r.precision], explicitPrecision: true, checkpoint: r.checkpoint };
 }
 
 /** The fewest GPUs per precision (or the check of `count` GPUs), the chosen plan and its launch command. */

@@ -6,6 +6,7 @@ import type { BuiltinData } from './builtin-yaml.js';
 import { UserError, didYouMean } from '../errors.js';
 import { userFiles } from './lazy.js';
 import type { CheckpointCheck } from '../core/checkpoint.js';
+import type { Precision } from '../core/precision.js';
 import { type HubRef, parseModelRef } from './hub/ref.js';
 import type { CheckpointOnly, HubAccess } from './model-source.js';
 
@@ -33,6 +34,8 @@ export interface ResolvedCard {
   crossCheck?: string;
   /** a hub model or a local folder with safetensors: its tensor headers against the derivation */
   checkpoint?: CheckpointCheck;
+  /** a GGUF file: its own bytes per layer, the only precision it is planned at */
+  precision?: Precision;
 }
 
 export interface RegistryOptions {
@@ -106,6 +109,7 @@ export async function resolveModelOrCheckpoint(
   }
   if (existsSync(trimmed)) return resolvePath(trimmed, opts);
   const ref = /\.(ya?ml)$/i.test(trimmed) ? undefined : parseModelRef(trimmed);
+  if (ref && (ref.quant || /\.gguf$/i.test(ref.file ?? ''))) return resolveGguf(ref, opts);
   if (ref) return resolveHub(ref, cards, opts);
   if (looksLikePath(trimmed)) return resolvePath(trimmed, opts);
   const names = cards.flatMap((c) => [c.card.id, ...c.card.aliases]);
@@ -132,7 +136,15 @@ async function resolveHub(ref: HubRef, cards: ResolvedCard[], opts: RegistryOpti
   }
 }
 
+async function resolveGguf(target: HubRef | string, opts: RegistryOptions): Promise<ResolvedCard | CheckpointOnly> {
+  const { resolveGgufModel } = await userFiles();
+  const g = await resolveGgufModel(target, opts.hub);
+  if (!('card' in g)) return g;
+  return { card: g.card, file: g.file, origin: 'config', precision: g.precision, checkpoint: g.checkpoint };
+}
+
 async function resolvePath(p: string, opts: RegistryOptions = {}): Promise<ResolvedCard | CheckpointOnly> {
+  if (/\.gguf$/i.test(p) && existsSync(p)) return resolveGguf(p, opts);
   let path = p;
   if (existsSync(p) && statSync(p).isDirectory()) {
     const cfg = join(p, 'config.json');

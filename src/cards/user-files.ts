@@ -15,3 +15,4 @@ export {
   type RemoteCard,
   type CheckpointOnly,
 } from './model-source.js';
+export { resolveGgufModel, type GgufModel } from './gguf-model.js';

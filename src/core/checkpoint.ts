@@ -55,7 +55,8 @@ export interface CheckpointCheck {
 // LLaVA-style "multi_modal_projector.", Qwen-Omni "audio_tower.", Gemma "vision_tower." / "embed_vision.")
 const TOWER =
   /(^|\.)(visual|vision_model|vision_tower|vision_encoder|audio_tower|audio_model|multi_modal_projector|mm_projector|embed_vision|embed_audio|image_newline|vision)\./;
-const LAYER = /(^|\.)layers\.(\d+)\./;
+// transformers' model.layers.N. and GGUF's blk.N.
+const LAYER = /(^|\.)(?:layers|blk)\.(\d+)\./;
 // quantisation bookkeeping, not parameters (FP8 block scales, GPTQ/AWQ scales and zeros)
 const BOOKKEEPING = /(_scale_inv|_scale|\.scales|\.qzeros|\.g_idx|_zero_point|input_scale)$/;
 

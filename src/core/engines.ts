@@ -35,6 +35,8 @@ export interface LaunchInput {
   languageModelOnly?: boolean;
   /** GPUs per node (for multi-node data parallelism) */
   gpusPerNode?: number;
+  /** a GGUF file given as the model: llama.cpp loads that file */
+  modelFile?: string;
   /** all-to-all backend of an expert-parallel plan */
   a2a?: 'none' | 'deepep-ht' | 'deepep-ll';
   redundantExperts?: number;
@@ -134,11 +136,14 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     return { engine, argv, notes };
   }
   const quant = x.precision.toUpperCase();
-  notes.push(
-    `llama.cpp runs GGUF files: use a ${quant} GGUF of ` +
-      `${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`,
-  );
-  const argv = ['llama-server', '-m', `${card.id}-${quant}.gguf`, '-c', String(x.maxModelLen), '-ngl', '999'];
+  if (!x.modelFile) {
+    notes.push(
+      `llama.cpp runs GGUF files: use a ${quant} GGUF of ` +
+        `${repo}${/^(Q|IQ|MXFP4)/.test(quant) ? '' : ' (choose a GGUF precision such as --precision q4_k_m)'}`,
+    );
+  }
+  const file = x.modelFile ?? `${card.id}-${quant}.gguf`;
+  const argv = ['llama-server', '-m', file, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');
   if (x.kvPrecision === 'fp8') notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
   return { engine, argv, notes };

@@ -12,7 +12,7 @@
 //   within memory x utilization.
 import type { Architecture, Card, Gpu } from './types.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
-import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
+import { FORMATS, type MeasuredWeights, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
 import { hybridBlockTokens, kvBytesFor, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
 import {
   commBufferBytes,
@@ -200,6 +200,11 @@ export function layerBytes(
   const key = layout ? `${p.id}|${layout.id}|${tp}` : p.id;
   const hit = m.get(key);
   if (hit) return hit;
+  if (p.measured) {
+    const mb = measuredLayerBytes(p.measured, nLayers);
+    m.set(key, mb);
+    return mb;
+  }
   const lb: LayerBytes = {
     sharded: new Array(nLayers).fill(0),
     replicated: new Array(nLayers).fill(0),
@@ -273,6 +278,29 @@ export function layerBytes(
   }
   m.set(key, lb);
   return lb;
+}
+
+/** A real file's bytes per layer (src/cards/gguf-model.ts reads them from the GGUF's tensor headers). */
+function measuredLayerBytes(w: MeasuredWeights, nLayers: number): LayerBytes {
+  const pick = (xs: readonly number[]) => Array.from({ length: nLayers }, (_, i) => xs[i] ?? 0);
+  const prefix = (xs: number[]) => xs.reduce<number[]>((acc, x) => (acc.push(acc[acc.length - 1]! + x), acc), [0]);
+  const sharded = pick(w.sharded);
+  const replicated = pick(w.replicated);
+  const routed = pick(w.routed);
+  const shared = pick(w.shared);
+  return {
+    sharded,
+    replicated,
+    shardedPrefix: prefix(sharded),
+    replicatedPrefix: prefix(replicated),
+    routed,
+    routedPrefix: prefix(routed),
+    shared,
+    sharedPrefix: prefix(shared),
+    embed: w.embed,
+    head: w.head,
+    largestExpertTensor: w.largestExpertTensor,
+  };
 }
 
 /** All weight bytes of a precision (the sum of every layer, embeddings and head), rounded up. */

@@ -76,6 +76,37 @@ export interface Precision {
   gguf?: boolean;
   /** how serving engines lay the routed experts out in GPU memory, by kernel (differs from the file) */
   expertLayouts?: Readonly<Record<string, ExpertLayout>>;
+  /** a real file's bytes per layer (a GGUF's tensor headers): they replace the recipe in layerBytes */
+  measured?: MeasuredWeights;
+}
+
+/** Weight bytes a checkpoint file really holds, per decoder layer, read from its tensor headers. */
+export interface MeasuredWeights {
+  /** per layer: bytes split across TP ranks, held by every rank, routed experts, shared experts */
+  sharded: readonly number[];
+  replicated: readonly number[];
+  routed: readonly number[];
+  shared: readonly number[];
+  embed: number;
+  /** output layer and final norm */
+  head: number;
+  /** the largest single routed-expert tensor of a layer */
+  largestExpertTensor: number;
+  /** the file type as the file names it ("Q4_K_M") */
+  label: string;
+}
+
+/** The precision of one real GGUF file: its own bytes per layer, planned as llama.cpp runs it. */
+export function measuredGgufPrecision(m: MeasuredWeights): Precision {
+  return {
+    id: `gguf:${m.label.toLowerCase()}`,
+    aliases: [],
+    description: `this GGUF file's own tensors (${m.label}), byte for byte`,
+    // formats are never asked per tensor: layerBytes takes the measured bytes
+    formatOf: () => 'bf16',
+    gguf: true,
+    measured: m,
+  };
 }
 
 /** Kernel layout of quantised routed experts on the GPU: the engine pads the expert width of each

@@ -241,6 +241,13 @@ function notes(r: FitReport, unit: ByteUnit): Block[] {
         `${bytes(r.request.hostMemoryBytes, unit)} available.`,
     });
   }
+  const c = r.checkpoint;
+  if (c) {
+    out.push({
+      kind: 'line',
+      text: `Checkpoint headers: ${bytes(c.bytes, unit)} of weights in ${c.files} file${c.files === 1 ? '' : 's'}; ${c.verdict}.`,
+    });
+  }
   return out;
 }
 

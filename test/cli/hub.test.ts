@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliAsync } from '../helpers.js';
 import {
+  ggufFile,
+  type GgufKv,
+  type GgufTensorSpec,
+  ggufTensorBytes,
   type HubServer,
   hubEnv,
   qwen3MoeTensors,
@@ -176,5 +180,92 @@ describe('a local model folder with safetensors', () => {
     const c = JSON.parse(r.stdout).checkpoint;
     expect(c.params).toBe(QWEN_TOTAL);
     expect(c.matches).toBe(true);
+  });
+});
+
+describe('a GGUF file is a <model>', () => {
+  // Qwen3-30B-A3B as llama.cpp's converter names its tensors (convert_hf_to_gguf.py, qwen3moe), with a
+  // Q4_K_M-like mix; the weights planned must be the file's own bytes, not a recipe's
+  const c = qwenConfig;
+  const H = c.hidden_size;
+  const hd = c.head_dim;
+  const F = c.moe_intermediate_size;
+  const E = c.num_experts;
+  const ggufTensors: GgufTensorSpec[] = [{ name: 'token_embd.weight', shape: [H, c.vocab_size], type: 'Q4_K' }];
+  for (let l = 0; l < c.num_hidden_layers; l++)
+    ggufTensors.push(
+      { name: `blk.${l}.attn_norm.weight`, shape: [H], type: 'F32' },
+      { name: `blk.${l}.attn_q.weight`, shape: [H, c.num_attention_heads * hd], type: 'Q4_K' },
+      { name: `blk.${l}.attn_k.weight`, shape: [H, c.num_key_value_heads * hd], type: 'Q4_K' },
+      { name: `blk.${l}.attn_v.weight`, shape: [H, c.num_key_value_heads * hd], type: 'Q6_K' },
+      { name: `blk.${l}.attn_output.weight`, shape: [c.num_attention_heads * hd, H], type: 'Q4_K' },
+      { name: `blk.${l}.attn_q_norm.weight`, shape: [hd], type: 'F32' },
+      { name: `blk.${l}.attn_k_norm.weight`, shape: [hd], type: 'F32' },
+      { name: `blk.${l}.ffn_norm.weight`, shape: [H], type: 'F32' },
+      { name: `blk.${l}.ffn_gate_inp.weight`, shape: [H, E], type: 'F32' },
+      { name: `blk.${l}.ffn_gate_exps.weight`, shape: [H, F, E], type: 'Q4_K' },
+      { name: `blk.${l}.ffn_up_exps.weight`, shape: [H, F, E], type: 'Q4_K' },
+      { name: `blk.${l}.ffn_down_exps.weight`, shape: [F, H, E], type: l % 2 ? 'Q4_K' : 'Q6_K' },
+    );
+  ggufTensors.push(
+    { name: 'output_norm.weight', shape: [H], type: 'F32' },
+    { name: 'output.weight', shape: [H, c.vocab_size], type: 'Q6_K' },
+  );
+  const kvs: GgufKv[] = [
+    ['general.architecture', 'string', 'qwen3moe'],
+    ['general.name', 'string', 'Qwen3-30B-A3B'],
+    ['qwen3moe.block_count', 'u32', c.num_hidden_layers],
+    ['qwen3moe.context_length', 'u32', c.max_position_embeddings],
+    ['qwen3moe.embedding_length', 'u32', H],
+    ['qwen3moe.feed_forward_length', 'u32', c.intermediate_size],
+    ['qwen3moe.expert_feed_forward_length', 'u32', F],
+    ['qwen3moe.expert_count', 'u32', E],
+    ['qwen3moe.expert_used_count', 'u32', c.num_experts_per_tok],
+    ['qwen3moe.attention.head_count', 'u32', c.num_attention_heads],
+    ['qwen3moe.attention.head_count_kv', 'u32', c.num_key_value_heads],
+    ['qwen3moe.attention.key_length', 'u32', hd],
+    ['qwen3moe.attention.value_length', 'u32', hd],
+    ['tokenizer.ggml.tokens', 'string[]', Array.from({ length: c.vocab_size }, (_, i) => `t${i}`)],
+  ];
+  const fileBytes = ggufTensors.reduce((a, t) => a + ggufTensorBytes(t), 0);
+  let path = '';
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-calc-gguf-'));
+    writeFixtureFolder(dir, { 'Qwen3-30B-A3B-Q4_K_M.gguf': ggufFile(kvs, ggufTensors).file });
+    path = join(dir, 'Qwen3-30B-A3B-Q4_K_M.gguf');
+  });
+
+  it('show derives the architecture from its keys and matches its tensors to the parameter', async () => {
+    const r = await cliAsync(['show', path, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.params.total).toBe(QWEN_TOTAL);
+    expect(doc.checkpoint.params).toBe(QWEN_TOTAL);
+    expect(doc.checkpoint.bytes).toBe(fileBytes);
+    expect(doc.checkpoint.matches).toBe(true);
+  });
+
+  it('fit plans the file byte for byte with llama.cpp and launches that file', async () => {
+    const r = await cliAsync(['fit', path, '--gpu', 'rtx-4090', '--engine', 'llama.cpp', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.plans).toHaveLength(1);
+    expect(doc.plans[0].precision).toBe('gguf:q4_k_m');
+    expect(doc.plans[0].weightsTotalBytes).toBe(fileBytes);
+    expect(doc.plans[0].tensorParallel).toBe(1);
+    expect(doc.launch.argv.slice(0, 3)).toEqual(['llama-server', '-m', path]);
+    const p = await cliAsync(['fit', path, '--gpu', 'rtx-4090', '--precision', 'q8_0']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/--precision: .*GGUF file/);
+  });
+
+  it('org/name:Q4_K_M picks that file of a hub repo, reading only its header', async () => {
+    hub.addRepo({
+      id: 'lab/Qwen3-30B-A3B-GGUF',
+      files: { 'Qwen3-30B-A3B-Q4_K_M.gguf': ggufFile(kvs, ggufTensors).file },
+    });
+    const r = await cliAsync(['fit', 'lab/Qwen3-30B-A3B-GGUF:Q4_K_M', '--gpu', 'rtx-4090', '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).plans[0].weightsTotalBytes).toBe(fileBytes);
   });
 });

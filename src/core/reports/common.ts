@@ -3,6 +3,7 @@
 import type { Engine } from '../engines.js';
 import type { FitOptions, Plan } from '../fit.js';
 import type { Precision } from '../precision.js';
+import type { CheckpointCheck } from '../checkpoint.js';
 import type { Card, Gpu } from '../types.js';
 
 export const SCHEMA_VERSION = 1;
@@ -22,6 +23,8 @@ export interface FitSetup {
   /** the vision / audio towers are left out (vLLM --language-model-only) */
   textOnly: boolean;
   engine?: Engine | undefined;
+  /** the model's checkpoint headers against the derivation (hub models, model folders, GGUF files) */
+  checkpoint?: CheckpointCheck | undefined;
 }
 
 /** The speed profile a plan is estimated with: the --engine given, else llama.cpp for GGUF files and vLLM otherwise. */

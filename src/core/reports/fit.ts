@@ -24,6 +24,7 @@ import {
   type SpeedProfileId,
   speedGenerationOf,
 } from '../speed.js';
+import type { CheckpointCheck } from '../checkpoint.js';
 import type { Card } from '../types.js';
 import { buildLayoutsReport, type LayoutsReport } from './layouts.js';
 
@@ -295,6 +296,8 @@ export interface FitReport {
   warnings: string[];
   /** --layouts: every allowed layout of the GPU count, side by side */
   layouts?: LayoutsReport;
+  /** hub models, model folders and GGUF files: the checkpoint's headers against the derivation */
+  checkpoint: CheckpointCheck | null;
 }
 
 function overheadsOf(s: FitSetup): FitOverheads {
@@ -363,6 +366,7 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
           gpusPerNode: s.options.gpusPerNode,
           a2a: s.options.a2a,
           redundantExperts: s.options.redundantExperts,
+          ...(s.precisions.some((p) => p.measured) ? { modelFile: s.file } : {}),
         })
       : undefined;
   const o = s.options;
@@ -430,6 +434,7 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
     chosen: chosen ? { precision: chosen.precision, gpuCount: chosen.gpuCount } : null,
     launch: launch ? { engine: launch.engine, argv: launch.argv, notes: launch.notes } : null,
     warnings: preflight(s, results, chosen),
+    checkpoint: s.checkpoint ?? null,
     ...(withLayouts && (o.count ?? chosen?.gpuCount)
       ? { layouts: buildLayoutsReport(s, (o.count ?? chosen?.gpuCount)!) }
       : {}),
