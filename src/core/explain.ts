@@ -25,7 +25,8 @@ export function describeAttention(at: Attention, h: number): string {
       at.qk_norm !== 'none' ? `q/k norms (${at.qk_norm})` : '',
       at.sinks ? 'sinks' : '',
     ].filter(Boolean);
-    return `${at.heads} heads / ${at.kv_heads} KV heads: ${terms.join(' + ')}${extras.length ? ` + ${extras.join(', ')}` : ''}`;
+    const rest = extras.length ? ` + ${extras.join(', ')}` : '';
+    return `${at.heads} heads / ${at.kv_heads} KV heads: ${terms.join(' + ')}${rest}`;
   }
   if (at.type === 'mla') {
     const qk = at.qk_nope_head_dim + at.qk_rope_head_dim;
@@ -55,7 +56,10 @@ function describeSsm(s: Ssm, h: number): string {
     case 'mamba':
       return `Mamba (in_proj ${x(h, 2 * s.expand * h)}, conv1d, x_proj, dt_proj, A_log, D, out_proj)`;
     case 'mamba2':
-      return `Mamba-2 (${s.heads} heads x ${s.head_dim}, ${s.groups} groups x d_state ${s.d_state}: in_proj, conv1d, dt_bias, A_log, D, norm, out_proj)`;
+      return (
+        `Mamba-2 (${s.heads} heads x ${s.head_dim}, ${s.groups} groups x d_state ${s.d_state}: ` +
+        'in_proj, conv1d, dt_bias, A_log, D, norm, out_proj)'
+      );
     case 'gated_deltanet':
       return (
         `Gated DeltaNet (${s.key_heads} key / ${s.value_heads} value heads: in_proj_qkvz, in_proj_ba, conv1d, ` +
@@ -64,7 +68,10 @@ function describeSsm(s: Ssm, h: number): string {
     case 'kda':
       return `Kimi Delta Attention (${s.heads} heads x ${s.head_dim}: q/k/v, f and g gates, b, three short convs, o)`;
     case 'lightning':
-      return `lightning attention (${s.heads} heads x ${s.head_dim}: qkv ${x(h, 3 * s.heads * s.head_dim)}, output gate, norm, out_proj)`;
+      return (
+        `lightning attention (${s.heads} heads x ${s.head_dim}: qkv ${x(h, 3 * s.heads * s.head_dim)}, ` +
+        'output gate, norm, out_proj)'
+      );
     case 'short_conv':
       return `short convolution (in_proj ${x(h, 3 * h)}, conv1d kernel ${s.d_conv}, out_proj ${x(h, h)})`;
   }

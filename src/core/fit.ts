@@ -704,8 +704,8 @@ function evaluateFull(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, l
 
 /** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. Among the plain
  *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout replaces it
- *  when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment (MLA's latent is replicated on every TP rank,
- *  DP attention keeps one pool per replica). */
+ *  when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment (MLA's latent is replicated
+ *  on every TP rank, DP attention keeps one pool per replica). */
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
   const layouts = layoutsFor(card, n, o);
   let best: Plan | undefined;

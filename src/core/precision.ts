@@ -339,7 +339,8 @@ export const PRECISIONS: readonly Precision[] = [
     id: 'int4-experts',
     aliases: ['int4-moe'],
     description:
-      'routed experts int4, group size 32, symmetric with bf16 scales; rest bf16 (Kimi K2 Thinking / K2.5 release format)',
+      'routed experts int4, group size 32, symmetric with bf16 scales; rest bf16 ' +
+      '(Kimi K2 Thinking / K2.5 release format)',
     formatOf: ({ tensor }) => (tensor.matrix && EXPERT_ROLES.has(tensor.role) ? 'int4_g32_sym' : 'bf16'),
   },
   // on the GPU vLLM pads the experts for its kernel: see MXFP4_LAYOUTS (fit picks one per GPU)

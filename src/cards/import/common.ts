@@ -134,5 +134,8 @@ export function shared(count: number, ffn: number, gate = false) {
 
 /** A multi-token-prediction note for the card. */
 export function mtpNote(n: number): string {
-  return `${n} multi-token-prediction layer(s) ship in the checkpoint but are not loaded for serving: reported separately as mtp`;
+  return (
+    `${n} multi-token-prediction layer(s) ship in the checkpoint but are not loaded for serving: ` +
+    'reported separately as mtp'
+  );
 }

@@ -251,7 +251,8 @@ export function importConfig(data: unknown, file: string, opts: ImportOptions = 
     notes.push(`multimodal checkpoint (${topType}): ${wrapper.note}`);
   } else if (root.has('text_config')) {
     throw new UserError(
-      `${file}: text_config: a nested text config is read for ${WRAPPERS.map((w) => w.type).join(', ')} only (model_type "${topType}")`,
+      `${file}: text_config: a nested text config is read for ${WRAPPERS.map((w) => w.type).join(', ')} only ` +
+        `(model_type "${topType}")`,
     );
   }
   // Grok-2's config says model_type "git" (a transformers placeholder); its architecture says Grok
@@ -308,7 +309,8 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
   const agrees = Math.abs(rel) < 0.001 || (d.mtp > 0 && Math.abs((ts - withMtp) / ts) < 0.001);
   const note = agrees
     ? `model.safetensors.index.json total_size ${groupDigits(ts)} bytes agrees with the derived ` +
-      `${groupDigits(derived)} bytes at ${p.id}${diff !== 0 ? ` (${diff > 0 ? '+' : ''}${groupDigits(diff)} bytes)` : ' exactly'}`
+      `${groupDigits(derived)} bytes at ${p.id}` +
+      (diff !== 0 ? ` (${diff > 0 ? '+' : ''}${groupDigits(diff)} bytes)` : ' exactly')
     : `model.safetensors.index.json total_size ${groupDigits(ts)} bytes differs from the derived ` +
       `${groupDigits(derived)} bytes at ${p.id} by ${(rel * 100).toFixed(2)}%` +
       (d.mtp > 0 ? ` (MTP layers included: ${groupDigits(withMtp)})` : '');

@@ -5,8 +5,23 @@ import { UserError } from '../../errors.js';
 import type { Cfg } from './config.js';
 
 /** Module names a recipe keeps in 16 bits anyway (embeddings, LM head, routers, norms, biases). */
-const KEPT_BY_EVERY_RECIPE =
-  /^(re:)?[.*^]*(model\.)?(lm_head|embed_tokens|embed|word_embeddings|tok_embeddings|wte|output|norm|.*\bgate|.*\brouter|.*e_score_correction_bias|.*shared_expert_gate|.*layernorm|.*_norm)\b[.*$]*$/i;
+const KEPT_NAMES = [
+  'lm_head',
+  'embed_tokens',
+  'embed',
+  'word_embeddings',
+  'tok_embeddings',
+  'wte',
+  'output',
+  'norm',
+  '.*\\bgate',
+  '.*\\brouter',
+  '.*e_score_correction_bias',
+  '.*shared_expert_gate',
+  '.*layernorm',
+  '.*_norm',
+];
+const KEPT_BY_EVERY_RECIPE = new RegExp(`^(re:)?[.*^]*(model\\.)?(${KEPT_NAMES.join('|')})\\b[.*$]*$`, 'i');
 /** Module names the experts-only recipes (MXFP4, int4-experts) keep in 16 bits: everything but experts. */
 const NOT_EXPERTS = /^(?!.*experts(?!\.gate)).*$/i;
 
@@ -17,8 +32,9 @@ function checkUnconverted(qc: Cfg, key: string, allowed: RegExp, recipe: string)
   for (const m of list as string[]) {
     if (!allowed.test(m.trim())) {
       throw new UserError(
-        `${qc.where(key)}: "${m.slice(0, 60)}" left unquantised is not modelled for ${recipe} (only embeddings, the LM ` +
-          'head, routers and norms, which the recipe keeps in 16 bits anyway); the native weight size would be a guess',
+        `${qc.where(key)}: "${m.slice(0, 60)}" left unquantised is not modelled for ${recipe} (only embeddings, ` +
+          'the LM head, routers and norms, which the recipe keeps in 16 bits anyway); the native weight size would ' +
+          'be a guess',
       );
     }
   }
@@ -62,9 +78,9 @@ export function nativePrecision(c: Cfg): string {
     }
     if (method === 'compressed-tensors') return compressedTensors(qc);
     throw new UserError(
-      `${c.file}: quantization_config.quant_method: "${method}" is not supported (fp8, fp8 128x128 blocks, mxfp4, ` +
-        'awq/gptq 4-bit with group size 32, 64 or 128, compressed-tensors fp8 blocks or int4 experts are); the native ' +
-        'weight size would be a guess',
+      `${c.file}: quantization_config.quant_method: "${method}" is not supported (fp8, fp8 128x128 blocks, ` +
+        'mxfp4, awq/gptq 4-bit with group size 32, 64 or 128, compressed-tensors fp8 blocks or int4 experts are); ' +
+        'the native weight size would be a guess',
     );
   }
   const dt = (c.str('torch_dtype') ?? c.str('dtype') ?? 'bfloat16').toLowerCase();

@@ -143,7 +143,8 @@ export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan 
     const E = s.card.architecture.moe?.experts ?? 0;
     if (chosen.expertParallel > s.options.gpusPerNode) {
       w.push(
-        `the EP${chosen.expertParallel} group spans ${Math.ceil(chosen.expertParallel / s.options.gpusPerNode)} nodes: ` +
+        `the EP${chosen.expertParallel} group spans ` +
+          `${Math.ceil(chosen.expertParallel / s.options.gpusPerNode)} nodes: ` +
           'every MoE layer sends tokens over the network (all-to-all); DeepEP needs RDMA (InfiniBand or RoCE) where ' +
           'every NIC reaches every other',
       );
