@@ -88,7 +88,8 @@ ${EXIT_CODES}`,
     .description('exact parameter breakdown of a model: every component, how it is formed, and sources')
     .argument(
       '<model>',
-      'card id or alias (case-insensitive), a card .yaml file, a config.json / model folder, or a Hugging Face id (org/name[@rev], hf://org/name, a hub URL)',
+      'card id or alias (case-insensitive), a card .yaml file, a config.json / model folder, a .gguf file, ' +
+        'or a Hugging Face id (org/name[@rev], hf://org/name, a hub URL, org/name:Q4_K_M for a GGUF)',
     )
     .addHelpText(
       'after',

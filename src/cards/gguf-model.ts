@@ -169,7 +169,9 @@ function describeOnly(g: GgufInventory, arch: string): CheckpointOnly {
   return {
     source: g.source,
     modelType: `GGUF ${arch || 'without general.architecture'}`,
-    reason: `${g.source}: GGUF architecture "${arch}" has no mapping to a model moe-calc derives (supported: ${Object.keys(MODEL_TYPES).join(', ')})`,
+    reason:
+      `${g.source}: GGUF architecture "${arch}" has no mapping to a model moe-calc derives ` +
+      `(supported: ${Object.keys(MODEL_TYPES).join(', ')})`,
     estimate: {
       totalParams: g.totals.elements,
       weightBytes: g.totals.bytes,

@@ -53,8 +53,21 @@ export interface CheckpointCheck {
 
 // transformers' checkpoint prefixes for multimodal towers (Qwen-VL "visual.", Llama 4 "vision_model.",
 // LLaVA-style "multi_modal_projector.", Qwen-Omni "audio_tower.", Gemma "vision_tower." / "embed_vision.")
-const TOWER =
-  /(^|\.)(visual|vision_model|vision_tower|vision_encoder|audio_tower|audio_model|multi_modal_projector|mm_projector|embed_vision|embed_audio|image_newline|vision)\./;
+const TOWER_PREFIXES = [
+  'visual',
+  'vision_model',
+  'vision_tower',
+  'vision_encoder',
+  'audio_tower',
+  'audio_model',
+  'multi_modal_projector',
+  'mm_projector',
+  'embed_vision',
+  'embed_audio',
+  'image_newline',
+  'vision',
+];
+const TOWER = new RegExp(`(^|\\.)(${TOWER_PREFIXES.join('|')})\\.`);
 // transformers' model.layers.N. and GGUF's blk.N.
 const LAYER = /(^|\.)(?:layers|blk)\.(\d+)\./;
 // quantisation bookkeeping, not parameters (FP8 block scales, GPTQ/AWQ scales and zeros)

@@ -283,7 +283,11 @@ export function layerBytes(
 /** A real file's bytes per layer (src/cards/gguf-model.ts reads them from the GGUF's tensor headers). */
 function measuredLayerBytes(w: MeasuredWeights, nLayers: number): LayerBytes {
   const pick = (xs: readonly number[]) => Array.from({ length: nLayers }, (_, i) => xs[i] ?? 0);
-  const prefix = (xs: number[]) => xs.reduce<number[]>((acc, x) => (acc.push(acc[acc.length - 1]! + x), acc), [0]);
+  const prefix = (xs: number[]) => {
+    const out = [0];
+    for (const x of xs) out.push(out[out.length - 1]! + x);
+    return out;
+  };
   const sharded = pick(w.sharded);
   const replicated = pick(w.replicated);
   const routed = pick(w.routed);

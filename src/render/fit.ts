@@ -245,7 +245,9 @@ function notes(r: FitReport, unit: ByteUnit): Block[] {
   if (c) {
     out.push({
       kind: 'line',
-      text: `Checkpoint headers: ${bytes(c.bytes, unit)} of weights in ${c.files} file${c.files === 1 ? '' : 's'}; ${c.verdict}.`,
+      text:
+        `Checkpoint headers: ${bytes(c.bytes, unit)} of weights in ${c.files} ` +
+        `file${c.files === 1 ? '' : 's'}; ${c.verdict}.`,
     });
   }
   return out;

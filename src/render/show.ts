@@ -108,7 +108,8 @@ function checkpointOnlyDoc(r: CheckpointOnlyReport, unit: ByteUnit): Doc {
   const lines = [
     `model_type "${r.modelType}" is not one moe-calc derives: these figures come from the checkpoint's tensor ` +
       'headers alone.',
-    `exact: ${int(r.exact.totalParams)} parameters (${params(r.exact.totalParams)}), ${bytes(r.exact.weightBytes, unit)} ` +
+    `exact: ${int(r.exact.totalParams)} parameters (${params(r.exact.totalParams)}), ` +
+      `${bytes(r.exact.weightBytes, unit)} ` +
       `of weights in ${int(r.exact.files)} file${r.exact.files === 1 ? '' : 's'}, ${int(r.exact.tensors)} tensors`,
     `by dtype: ${r.byDtype.map((d) => `${d.dtype} ${int(d.params)} parameters, ${bytes(d.bytes, unit)}`).join('; ')}`,
     e.experts
