@@ -2,7 +2,7 @@
 // runs, medians), and an in-process sweep of every card x GPU x precision.
 //   node scripts/bench.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,19 +18,32 @@ writeFileSync(
   readFileSync(join(root, 'models', 'mixtral-8x7b.yaml'), 'utf8').replace('id: mixtral-8x7b', 'id: my-model'),
 );
 
+// a hub model already in the standard Hugging Face cache (as huggingface-cli leaves it), read offline
+const hfHome = mkdtempSync(join(tmpdir(), 'moe-calc-bench-hf-'));
+const commit = 'a'.repeat(40);
+const snap = join(hfHome, 'hub', 'models--Qwen--Qwen3-30B-A3B');
+mkdirSync(join(snap, 'refs'), { recursive: true });
+mkdirSync(join(snap, 'snapshots', commit), { recursive: true });
+writeFileSync(join(snap, 'refs', 'main'), commit);
+const qwenConfig = join(root, 'test', 'fixtures', 'configs', 'qwen3-30b-a3b.json');
+copyFileSync(qwenConfig, join(snap, 'snapshots', commit, 'config.json'));
+const offline = { HF_HOME: hfHome, HF_HUB_OFFLINE: '1', XDG_CACHE_HOME: join(hfHome, 'xdg') };
+
 const cases = [
   ['node -e 0', [process.execPath, '-e', '0']],
   ['fit grok-2 --gpu a100-40g', [process.execPath, bin, 'fit', 'grok-2', '--gpu', 'a100-40g']],
   ['show grok-2', [process.execPath, bin, 'show', 'grok-2']],
   ['compare (all cards) --gpu h100', [process.execPath, bin, 'compare', '--gpu', 'h100']],
   ['show <user card file>', [process.execPath, bin, 'show', userCard]],
+  ['show <config.json>', [process.execPath, bin, 'show', qwenConfig]],
+  ['show Qwen/Qwen3-30B-A3B (cached hub)', [process.execPath, bin, 'show', 'Qwen/Qwen3-30B-A3B'], offline],
 ];
 
-function once([, argv]) {
+function once([, argv, env = {}]) {
   const t = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);

@@ -96,7 +96,17 @@ export async function resolveHubModel(ref: HubRef, access: HubAccess = {}): Prom
     return checkpointOnly(inv, type, hc.config, e as Error);
   }
   if (access.configOnly || !hasSafetensors(hc.files)) return { card, file: hc.label };
-  const inv = await readCheckpointHeaders(ref, opts);
+  let inv: CheckpointInventory;
+  try {
+    inv = await readCheckpointHeaders(ref, opts);
+  } catch (e) {
+    // a cache filled by another tool may hold config.json alone: offline, plan from it without the check
+    if (hc.files === undefined && isUserError(e) && /not in the cache/.test(e.message)) {
+      opts.warn?.(`${hc.label}: checkpoint headers not cached: planned from config.json without the check`);
+      return { card, file: hc.label };
+    }
+    throw e;
+  }
   return { card, file: hc.label, checkpoint: checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card)) };
 }
 
