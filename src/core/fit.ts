@@ -13,7 +13,7 @@
 import type { Architecture, Card, Gpu } from './types.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import { FORMATS, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
-import { hybridBlockTokens, kvBytesFor, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
+import { hybridBlockTokens, kvBytesFor, type KvBytes, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
 import {
   commBufferBytes,
   SGLANG_STARTUP_BYTES,
@@ -38,8 +38,8 @@ const KV_BLOCK_TOKENS = 16;
 
 export interface FitOptions {
   precision: Precision;
-  /** bytes per KV element */
-  kvBytes: number;
+  /** bytes per KV element, K and V apart when they differ (llama.cpp -ctk / -ctv) */
+  kvBytes: KvBytes;
   context: number;
   batch: number;
   utilization: number;

@@ -25,7 +25,7 @@ import type { Architecture, Attention, Card, Gpu } from './types.js';
 import type { ParamDerivation } from './params.js';
 import type { Precision } from './precision.js';
 import { layerBytes, offloadCutoff, type Plan } from './fit.js';
-import { kvBytesFor, kvLayout } from './kv.js';
+import { kvBytesFor, type KvBytes, kvLayout } from './kv.js';
 
 /** Width of q.k plus attention.v per token and layer (heads x (k width + v width)). */
 function attentionWidth(at: Attention): number {
@@ -82,7 +82,7 @@ export interface StepParams {
 
 export interface SpeedOptions extends StepParams {
   precision: Precision;
-  kvBytes: number;
+  kvBytes: KvBytes;
   /** tokens already in context for each sequence during decode */
   context: number;
   batch: number;
@@ -491,7 +491,7 @@ export function decodeEstimate(
   precision: Precision,
   plan: PlanShape,
   o: {
-    kvBytes: number;
+    kvBytes: KvBytes;
     context: number;
     batch: number;
     engine: SpeedEngine;
