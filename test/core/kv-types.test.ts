@@ -18,7 +18,7 @@ const perToken = (id: string, spec: string) => {
 const LOGGED = { f16: 1040.0, q8_0: 552.5, q4_0: 292.5 };
 
 describe('KV cache types', () => {
-  it('ggml block sizes per 32 values (ggml-common.h static_asserts): q8_0 34, q5_1 24, q5_0 22, q4_1 20, q4_0 and iq4_nl 18', () => {
+  it('bytes per 32 values (ggml-common.h static_asserts): q8_0 34, q5_1 24, q5_0 22, q4_1 20, q4_0 / iq4_nl 18', () => {
     const b = (t: string) => parseKvPrecision(t).bytes;
     expect([b('q8_0'), b('q5_1'), b('q5_0'), b('q4_1'), b('q4_0'), b('iq4_nl')]).toEqual(
       [34, 24, 22, 20, 18, 18].map((x) => x / 32),
@@ -27,7 +27,7 @@ describe('KV cache types', () => {
     expect(b('f16')).toBe(2);
     expect(parseKvPrecision('F16').id).toBe('fp16');
   });
-  it('q8_0 is exactly 34/64 of the bf16 KV bytes (Qwen3-30B-A3B, 48 layers x 4 KV heads x 128), the ratio llama.cpp logs', () => {
+  it('q8_0 is exactly 34/64 of bf16 (Qwen3-30B-A3B: 48 layers x 4 KV heads x 128), the ratio llama.cpp logs', () => {
     const bf16 = perToken('qwen3-30b-a3b', 'bf16');
     expect(bf16).toBe(98_304);
     expect(perToken('qwen3-30b-a3b', 'q8_0')).toBe((bf16 * 34) / 64);
@@ -46,7 +46,7 @@ describe('KV cache types', () => {
     expect(parseKvPrecision('k=q8_0').bytes).toEqual({ k: 34 / 32, v: 2 });
     expect(parseKvPrecision('k=q4_0,v=q4_0').id).toBe('q4_0');
   });
-  it('MLA caches the latent as K only (llama.cpp has_v = !is_mla): DeepSeek-V3 61 x (512 + 64) x 34/32 whatever -ctv', () => {
+  it('MLA caches the latent as K only (llama.cpp has_v = !is_mla): DeepSeek-V3 61 x 576 x 34/32, any -ctv', () => {
     expect(perToken('deepseek-v3', 'k=q8_0,v=q4_0')).toBe((61 * 576 * 34) / 32);
     expect(perToken('deepseek-v3', 'q8_0')).toBe((61 * 576 * 34) / 32);
   });
