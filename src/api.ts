@@ -14,10 +14,10 @@ import type { HubAccess } from './cards/model-source.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
 import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
-import { kvDtypeBytes } from './core/kv.js';
+import { type KvPrecision, parseKvPrecision } from './core/kv.js';
 import { CURRENT_GENERATION, DEFAULT_UTILIZATION, vllmGeneration } from './core/overhead.js';
 import { countLayers } from './core/params.js';
-import { getPrecision } from './core/precision.js';
+import { getPrecision, type Precision } from './core/precision.js';
 import {
   buildFitReport,
   DEFAULT_CONTEXT,
@@ -106,6 +106,32 @@ export function parseEngine(name: string): Engine {
   return e as Engine;
 }
 
+/** The rows a KV type can run on: llama.cpp's ggml types (q8_0 ... iq4_nl, K and V apart) only on GGUF
+ *  precisions, the engines' fp8 dtypes only on engine precisions. Unasked-for rows of the other kind are left
+ *  out; precisions named explicitly that cannot keep the KV type are refused. */
+function kvRows(precisions: Precision[], kv: KvPrecision, asked: FitRequest['precision']): Precision[] {
+  if (kv.runs === 'any') return precisions;
+  const gguf = kv.runs === 'gguf';
+  const kept = precisions.filter((p) => (p.gguf ?? false) === gguf);
+  const off = precisions.filter((p) => (p.gguf ?? false) !== gguf);
+  if (Array.isArray(asked) && off.length > 0) {
+    const names = off.map((p) => p.id).join(', ');
+    throw new UserError(
+      gguf
+        ? `--kv-precision: ${kv.id} is a llama.cpp KV cache type, but ${names} ${off.length > 1 ? 'run' : 'runs'} on ` +
+            'vLLM / SGLang, whose KV ' +
+            'dtypes are bf16, fp16, fp8, fp8_e4m3 and fp8_e5m2 (give --kv-precision fp8, or a GGUF precision such ' +
+            'as --precision q4_k_m)'
+        : `--kv-precision: llama.cpp (which runs ${names}) has no ${kv.id} KV cache: give --kv-precision ` +
+            'q8_0 (34 bytes per 32 values) for GGUF rows',
+    );
+  }
+  if (kept.length === 0) {
+    throw new UserError(`--kv-precision: ${kv.id} suits none of the precisions asked for`);
+  }
+  return kept;
+}
+
 /** Check a fit request against the model and the GPU and fill in every default. */
 export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitRequest, 'gpu'>): FitSetup {
   let gpu = gpuIn;
@@ -124,15 +150,16 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
       `--context: ${int(q.context)} tokens exceeds ${card.id}'s maximum context of ${int(a.max_context)} tokens`,
     );
   }
-  const kvPrecision = (q.kvPrecision ?? 'bf16').toLowerCase();
-  const kvBytes = kvDtypeBytes(kvPrecision);
+  const kv = parseKvPrecision(q.kvPrecision ?? 'bf16');
+  const kvPrecision = kv.id;
+  const kvBytes = kv.bytes;
   const { tp, count, gpusPerNode } = q;
   if (tp !== undefined && gpusPerNode !== undefined && tp > gpusPerNode) {
     throw new UserError(
       `--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`,
     );
   }
-  const precisions = selectPrecisions(card, q.precision);
+  const precisions = kvRows(selectPrecisions(card, q.precision), kv, q.precision);
   if (tp !== undefined) {
     // --tp sets the engines' tensor-parallel size; GGUF rows keep llama.cpp's layer split (TP 1)
     const engines = precisions.filter((x) => !x.gguf);

@@ -18,6 +18,13 @@ import { importCommand } from './commands/import.js';
 import { speedCommand } from './commands/speed.js';
 import { checkCommand, defineCheckCommand } from './commands/check.js';
 
+/** --kv-precision: which rows each KV type runs on (src/core/kv.ts parseKvPrecision, api.ts kvRows). */
+const KV_PRECISION_HELP =
+  'KV cache type. vLLM / SGLang rows: bf16, fp16, fp32, fp8, fp8_e4m3, fp8_e5m2 (--kv-cache-dtype). GGUF rows ' +
+  '(llama.cpp -ctk / -ctv, launched with -fa on): bf16, fp16, fp32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, or K ' +
+  'and V apart: k=q8_0,v=q4_0 (MLA models cache only K). A llama.cpp type keeps the GGUF rows only and an fp8 ' +
+  'type the engine rows only; a precision named with --precision that cannot keep it is refused';
+
 const EXIT_CODES = `
 Exit codes:
   0  success (fit: the model fits; audit: every claim holds or --strict not given)
@@ -117,9 +124,7 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--count <n>', 'check exactly n GPUs: exit 0 if it fits, 1 if not (with the shortfall)')
     .option('--context <tokens>', 'tokens per sequence (default 8192, capped at the model maximum; "32k" = 32768)')
     .option('--batch <n>', 'concurrent sequences (default 1)')
-    .addOption(
-      new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'),
-    )
+    .addOption(new Option('--kv-precision <p>', KV_PRECISION_HELP).default('bf16'))
     .option(
       '--utilization <f>',
       'fraction of GPU memory the engine may use, 0-1 (default 0.9, vLLM gpu_memory_utilization)',
@@ -210,9 +215,7 @@ Examples:
     .option('--precision <p>', 'one weight precision (default: the native one)')
     .option('--context <tokens>', 'tokens in context while decoding (default 8192)')
     .option('--batch <n>', 'concurrent sequences (default 1)')
-    .addOption(
-      new Option('--kv-precision <p>', 'KV cache precision').choices(['bf16', 'fp16', 'fp8', 'fp32']).default('bf16'),
-    )
+    .addOption(new Option('--kv-precision <p>', KV_PRECISION_HELP).default('bf16'))
     .option(
       '--engine <name>',
       'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)',

@@ -279,7 +279,7 @@ function gpuClaim(card: Card, d: ParamDerivation, claim: Claim, ctx: AuditContex
 function bytesClaim(card: Card, d: ParamDerivation, claim: Claim): ClaimResult {
   const a = card.architecture;
   const precision: Precision = getPrecision(claim.precision ?? a.native_precision, 'claims.precision');
-  const w = weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0);
+  const w = weightBytes(d.tensors, precision, a.num_layers, a.moe?.experts ?? 0, a);
   const unitBytes = claim.unit === 'GB' ? 1e9 : claim.unit === 'GiB' ? 2 ** 30 : 1;
   const derived = w.total / unitBytes;
   const derivation =

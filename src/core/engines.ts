@@ -5,7 +5,9 @@
 // --max-num-seqs, --enforce-eager); SGLang
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
 // --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype); llama.cpp
-// `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe).
+// `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe, -fa on|off|auto, -ctk / -ctv
+// (--cache-type-k / --cache-type-v: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)).
+import { ggmlKvType, parseKvPrecision } from './kv.js';
 import type { Card } from './types.js';
 import type { Plan } from './fit.js';
 
@@ -40,6 +42,15 @@ export interface LaunchInput {
   /** all-to-all backend of an expert-parallel plan */
   a2a?: 'none' | 'deepep-ht' | 'deepep-ll';
   redundantExperts?: number;
+}
+
+/** A llama.cpp-only KV type (q8_0 ... iq4_nl, K and V apart). */
+function ggufKv(kvPrecision: string): boolean {
+  return parseKvPrecision(kvPrecision).runs === 'gguf';
+}
+
+function ggufKvNote(kvPrecision: string, engine: string): string {
+  return `${engine} has no ${kvPrecision} KV cache (a llama.cpp type); --kv-cache-dtype fp8 is the nearest`;
 }
 
 /** Online quantisation each engine applies to a bf16 checkpoint (`--quantization fp8`). */
@@ -89,7 +100,8 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     }
     if (q.flag) argv.push('--quantization', q.flag);
     argv.push('--max-model-len', String(x.maxModelLen), '--gpu-memory-utilization', String(x.utilization));
-    if (x.kvPrecision === 'fp8') argv.push('--kv-cache-dtype', 'fp8');
+    if (/^fp8/.test(x.kvPrecision)) argv.push('--kv-cache-dtype', x.kvPrecision);
+    else if (ggufKv(x.kvPrecision)) notes.push(ggufKvNote(x.kvPrecision, 'vLLM'));
     if (x.batchTokens !== undefined) argv.push('--max-num-batched-tokens', String(x.batchTokens));
     if (x.maxNumSeqs !== undefined) argv.push('--max-num-seqs', String(x.maxNumSeqs));
     if (x.enforceEager) argv.push('--enforce-eager');
@@ -126,7 +138,10 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     const fraction =
       Math.floor(((pg.budgetBytes - pg.nonTorchBytes - pg.activationBytes - pg.cudaGraphBytes) / free) * 1000) / 1000;
     argv.push('--context-length', String(x.maxModelLen), '--mem-fraction-static', String(fraction));
-    if (x.kvPrecision === 'fp8') argv.push('--kv-cache-dtype', 'fp8_e5m2');
+    // SGLang's dtypes are fp8_e4m3 and fp8_e5m2 (no plain fp8)
+    if (/^fp8/.test(x.kvPrecision)) {
+      argv.push('--kv-cache-dtype', x.kvPrecision === 'fp8' ? 'fp8_e5m2' : x.kvPrecision);
+    } else if (ggufKv(x.kvPrecision)) notes.push(ggufKvNote(x.kvPrecision, 'SGLang'));
     if (x.languageModelOnly) {
       notes.push(
         'SGLang loads the vision tower of multimodal models regardless (its --language-model-only covers a few ' +
@@ -145,7 +160,20 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   const file = x.modelFile ?? `${card.id}-${quant}.gguf`;
   const argv = ['llama-server', '-m', file, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');
-  if (x.kvPrecision === 'fp8') notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
+  if (/^fp8/.test(x.kvPrecision)) notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
+  else {
+    // quantised V needs flash attention (llama-context.cpp refuses a quantised V cache without it): -fa on
+    // whenever the cache is not llama.cpp's default f16
+    const kv = parseKvPrecision(x.kvPrecision);
+    const k = ggmlKvType(kv.k);
+    const v = ggmlKvType(kv.v);
+    if (k && v && !(['f16', 'bf16'].includes(k) && ['f16', 'bf16'].includes(v))) {
+      argv.push('-fa', 'on', '-ctk', k, '-ctv', v);
+    }
+    if (card.architecture.attention.type === 'mla' && kv.k !== kv.v) {
+      notes.push(`MLA: llama.cpp caches only the latent (K, -ctk ${k}); -ctv ${v} changes nothing`);
+    }
+  }
   return { engine, argv, notes };
 }
 

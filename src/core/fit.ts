@@ -12,8 +12,15 @@
 //   within memory x utilization.
 import type { Architecture, Card, Gpu } from './types.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
-import { FORMATS, type MeasuredWeights, useMoreBits, type ExpertLayout, type Precision } from './precision.js';
-import { hybridBlockTokens, kvBytesFor, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
+import {
+  FORMATS,
+  type MeasuredWeights,
+  recipeModel,
+  useMoreBits,
+  type ExpertLayout,
+  type Precision,
+} from './precision.js';
+import { hybridBlockTokens, kvBytesFor, type KvBytes, kvLayout, LLAMA_CPP_STATE, maxContextFor } from './kv.js';
 import {
   commBufferBytes,
   SGLANG_STARTUP_BYTES,
@@ -38,8 +45,8 @@ const KV_BLOCK_TOKENS = 16;
 
 export interface FitOptions {
   precision: Precision;
-  /** bytes per KV element */
-  kvBytes: number;
+  /** bytes per KV element, K and V apart when they differ (llama.cpp -ctk / -ctv) */
+  kvBytes: KvBytes;
   context: number;
   batch: number;
   utilization: number;
@@ -192,6 +199,7 @@ export function layerBytes(
   const nLayers = a.num_layers;
   const nExperts = a.moe?.experts ?? 0;
   const expertFfn = a.moe?.expert_ffn ?? 0;
+  const model = recipeModel(a);
   let m = cache.get(d);
   if (!m) {
     m = new Map();
@@ -236,7 +244,8 @@ export function layerBytes(
         (i >= 0 && useMoreBits(i, nLayers) ? 4 : 0) |
         (i >= 0 && i < 2 ? 8 : 0) |
         (i >= 0 && i < nLayers / 16 ? 16 : 0) |
-        (i >= 0 && i < nLayers / 8 ? 32 : 0)
+        (i >= 0 && i < nLayers / 8 ? 32 : 0) |
+        (i >= 0 && i < 4 ? 64 : 0)
       : t.matrix
         ? 1
         : 0;
@@ -247,7 +256,7 @@ export function layerBytes(
     }
     let bpw = slots[slot];
     if (bpw === undefined) {
-      bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts })].bpw;
+      bpw = FORMATS[p.formatOf({ tensor: t, nLayers, nExperts, model })].bpw;
       slots[slot] = bpw;
     }
     const expert = layout !== undefined && t.component === 'routedExperts';

@@ -31,21 +31,128 @@ export function indexerBytesPerToken(headDim: number): number {
   return headDim + Math.ceil(headDim / 128) * 4;
 }
 
-export function kvDtypeBytes(name: string): number {
-  const n = name.toLowerCase();
-  if (n in KV_DTYPES) return KV_DTYPES[n as KvDtype];
-  throw new CalcError('--kv-precision', `unknown KV precision "${name}"`);
+/** Bytes per cached element: one number for K and V alike, or K and V apart (llama.cpp's -ctk / -ctv). */
+export type KvBytes = number | { readonly k: number; readonly v: number };
+
+/** Who keeps a KV cache type: vLLM / SGLang only ('engine'), llama.cpp only ('gguf'), or both ('any'). */
+type KvRuns = 'engine' | 'gguf' | 'any';
+
+interface KvType {
+  /** bytes per value, block overhead included */
+  bytes: number;
+  runs: KvRuns;
+  /** llama.cpp's name for -ctk / -ctv (common/arg.cpp kv_cache_types) */
+  ggml?: string;
 }
 
+// Engine dtypes: vLLM --kv-cache-dtype (auto, bfloat16, fp8, fp8_e4m3, fp8_e5m2) and SGLang --kv-cache-dtype
+// (auto, bf16, fp8_e4m3, fp8_e5m2: server_args.py); one byte per value, scales per tensor.
+// llama.cpp cache types (-ctk / -ctv: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1) with ggml's
+// blocks of 32 values (ggml/src/ggml-common.h static_asserts, ggml.c type_traits blck_size 32):
+// block_q8_0 = fp16 d + 32 x int8 = 34 B; block_q5_1 = fp16 d, m + 4 B high bits + 16 B nibbles = 24 B;
+// block_q5_0 = fp16 d + 4 + 16 = 22 B; block_q4_1 = fp16 d, m + 16 = 20 B; block_q4_0 and block_iq4_nl =
+// fp16 d + 16 = 18 B.
+const KV_TYPES: Readonly<Record<string, KvType>> = {
+  fp32: { bytes: 4, runs: 'any', ggml: 'f32' },
+  bf16: { bytes: 2, runs: 'any' },
+  fp16: { bytes: 2, runs: 'any' },
+  fp8: { bytes: 1, runs: 'engine' },
+  fp8_e4m3: { bytes: 1, runs: 'engine' },
+  fp8_e5m2: { bytes: 1, runs: 'engine' },
+  q8_0: { bytes: 34 / 32, runs: 'gguf', ggml: 'q8_0' },
+  q5_1: { bytes: 24 / 32, runs: 'gguf', ggml: 'q5_1' },
+  q5_0: { bytes: 22 / 32, runs: 'gguf', ggml: 'q5_0' },
+  q4_1: { bytes: 20 / 32, runs: 'gguf', ggml: 'q4_1' },
+  q4_0: { bytes: 18 / 32, runs: 'gguf', ggml: 'q4_0' },
+  iq4_nl: { bytes: 18 / 32, runs: 'gguf', ggml: 'iq4_nl' },
+};
+/** llama.cpp's names for the 16/32-bit types */
+const KV_ALIASES: Readonly<Record<string, string>> = { f32: 'fp32', f16: 'fp16', bfloat16: 'bf16', float16: 'fp16' };
+export const KV_TYPE_IDS: readonly string[] = Object.keys(KV_TYPES);
+export const GGML_KV_TYPE_IDS: readonly string[] = KV_TYPE_IDS.filter((t) => KV_TYPES[t]!.runs === 'gguf');
+
+/** A parsed --kv-precision: one type for K and V, or K and V apart (llama.cpp only). */
+export interface KvPrecision {
+  /** as the report names it: "q8_0", "k=q8_0,v=q4_0" */
+  id: string;
+  k: string;
+  v: string;
+  bytes: KvBytes;
+  /** the rows that can keep it: engine precisions, GGUF precisions (llama.cpp), or both */
+  runs: KvRuns;
+}
+
+function kvType(name: string, spec: string): string {
+  const n = name.trim().toLowerCase().replace(/-/g, '_');
+  const id = KV_ALIASES[n] ?? n;
+  if (KV_TYPES[id]) return id;
+  throw new CalcError(
+    '--kv-precision',
+    `unknown KV precision "${name.trim()}" in "${spec}" (expected ${KV_TYPE_IDS.join(', ')}, or k=<type>,v=<type> ` +
+      'for llama.cpp)',
+  );
+}
+
+/** Parse --kv-precision: "q8_0", "fp8", or "k=q8_0,v=q4_0" (a side left out keeps llama.cpp's f16). */
+export function parseKvPrecision(spec: string): KvPrecision {
+  const s = spec.trim().toLowerCase();
+  if (!s.includes('=')) {
+    const id = kvType(s, spec);
+    const t = KV_TYPES[id]!;
+    return { id, k: id, v: id, bytes: t.bytes, runs: t.runs };
+  }
+  const sides: Record<string, string> = {};
+  for (const part of s.split(',')) {
+    const m = /^\s*([kv])\s*=\s*(\S+)\s*$/.exec(part);
+    if (!m || sides[m[1]!] !== undefined) {
+      throw new CalcError('--kv-precision', `expected k=<type>,v=<type> (e.g. k=q8_0,v=q4_0), got "${spec}"`);
+    }
+    sides[m[1]!] = kvType(m[2]!, spec);
+  }
+  const k = sides.k ?? 'fp16';
+  const v = sides.v ?? 'fp16';
+  for (const t of [k, v]) {
+    if (KV_TYPES[t]!.runs === 'engine') {
+      throw new CalcError(
+        '--kv-precision',
+        `"${spec}": K and V apart is llama.cpp's (-ctk / -ctv), which has no ${t} cache; vLLM and SGLang keep ` +
+          `both in one dtype: give --kv-precision ${t}`,
+      );
+    }
+  }
+  if (k === v) return parseKvPrecision(k);
+  return { id: `k=${k},v=${v}`, k, v, bytes: { k: KV_TYPES[k]!.bytes, v: KV_TYPES[v]!.bytes }, runs: 'gguf' };
+}
+
+/** llama.cpp's cache type name for a KV type (-ctk / -ctv), undefined where llama.cpp has none. */
+export function ggmlKvType(id: string): string | undefined {
+  const t = KV_TYPES[id];
+  if (!t || t.runs === 'engine') return undefined;
+  return t.ggml ?? (id === 'fp16' ? 'f16' : id);
+}
+
+export function kvDtypeBytes(name: string): number {
+  const b = parseKvPrecision(name).bytes;
+  return typeof b === 'number' ? b : (b.k + b.v) / 2;
+}
+
+const kBytes = (b: KvBytes) => (typeof b === 'number' ? b : b.k);
+const vBytes = (b: KvBytes) => (typeof b === 'number' ? b : b.v);
+const kvKey = (b: KvBytes) => (typeof b === 'number' ? String(b) : `${b.k}/${b.v}`);
+
 /** KV bytes one token needs in one layer of this attention on one rank of a TP group. */
-export function kvBytesPerLayer(at: Attention, kvBytes: number, tp = 1): number {
+export function kvBytesPerLayer(at: Attention, kvBytes: KvBytes, tp = 1): number {
+  const k = kBytes(kvBytes);
+  const v = vBytes(kvBytes);
   if (at.type === 'mla') {
-    const latent = at.indexer && kvBytes === 1 ? FP8_DS_MLA_BYTES : (at.kv_lora_rank + at.qk_rope_head_dim) * kvBytes;
+    // the latent is a K-like cache: llama.cpp keeps only K for MLA (kv_lora_rank + n_rot per token, V a view
+    // of it: src/llama-kv-cache.cpp has_v = !is_mla), so -ctk sets its type and -ctv does nothing
+    const latent = at.indexer && kvBytes === 1 ? FP8_DS_MLA_BYTES : (at.kv_lora_rank + at.qk_rope_head_dim) * k;
     return latent + (at.indexer ? indexerBytesPerToken(at.indexer.head_dim) : 0);
   }
   const perRank = at.kv_heads >= tp ? at.kv_heads / tp : 1;
-  if (at.type === 'moa') return 2 * perRank * at.head_dim * kvBytes;
-  return perRank * (at.head_dim + (at.v_head_dim ?? at.head_dim)) * kvBytes;
+  if (at.type === 'moa') return perRank * at.head_dim * (k + v);
+  return perRank * (at.head_dim * k + (at.v_head_dim ?? at.head_dim) * v);
 }
 
 /** KV elements one token needs in one layer of the card's default attention (JSON and speed use it). */
@@ -118,7 +225,7 @@ export function ssmStateBytesPerLayer(
 /** vLLM's hybrid allocator (vllm/model_executor/models/config.py, _align_hybrid_block_size): the attention
  *  block is raised to the smallest multiple of the kernel alignment (16 tokens; 64 for MLA) whose page
  *  holds one layer's state, so both share one pool; each state page is then padded to that block. */
-export function hybridBlockTokens(a: Architecture, kvBytes: number, tp: number): number {
+export function hybridBlockTokens(a: Architecture, kvBytes: KvBytes, tp: number): number {
   if (!a.ssm) return 0;
   const attn = kvBytesPerLayer(a.attention, kvBytes, tp);
   const page = ssmStateBytesPerLayer(a.ssm, a.hidden_size, tp);
@@ -145,13 +252,13 @@ interface LayerBytes {
 }
 const cache = new WeakMap<Architecture, Map<string, LayerBytes>>();
 
-function prefixes(a: Architecture, kvBytes: number, tp: number, k: StateKeeping): LayerBytes {
+function prefixes(a: Architecture, kvBytes: KvBytes, tp: number, k: StateKeeping): LayerBytes {
   let m = cache.get(a);
   if (!m) {
     m = new Map();
     cache.set(a, m);
   }
-  const key = `${kvBytes}|${tp}|${k.convBytes}|${k.recurrentBytes}|${k.slots}|${k.padToBlockTokens}`;
+  const key = `${kvKey(kvBytes)}|${tp}|${k.convBytes}|${k.recurrentBytes}|${k.slots}|${k.padToBlockTokens}`;
   const hit = m.get(key);
   if (hit) return hit;
   const plan = layerPlan(a);
@@ -180,7 +287,7 @@ function prefixes(a: Architecture, kvBytes: number, tp: number, k: StateKeeping)
  *  state kept as `state` says (default: exactly, one per sequence). */
 export function kvLayout(
   a: Architecture,
-  kvBytes: number,
+  kvBytes: KvBytes,
   tp = 1,
   from = 0,
   to = a.num_layers,
@@ -203,7 +310,7 @@ export function kvBytesFor(l: KvLayout, context: number, batch: number): number 
 /** Bytes one token adds at long context (sliding layers excluded once full): what "KV per token" reports. */
 export function kvPerToken(
   a: Architecture,
-  kvBytes: number,
+  kvBytes: KvBytes,
 ): { full: number; sliding: number; statePerSequence: number } {
   const l = kvLayout(a, kvBytes, 1);
   return { full: l.fullPerToken, sliding: l.slidingPerToken, statePerSequence: l.statePerSequence };

@@ -2,6 +2,7 @@
 // Pure: no I/O. One table per fact; each constant names its source.
 import type { Role, TensorCount } from './params.js';
 import { CalcError } from './errors.js';
+import type { Architecture } from './types.js';
 
 export interface Format {
   /** effective bits per weight, scales and zero points included */
@@ -40,6 +41,7 @@ export const FORMATS = {
   q8_0: { bpw: 8.5, source: 'ggml block_q8_0: 34 B / 32' },
   q6_k: { bpw: 6.5625, source: 'ggml block_q6_K: 210 B / 256' },
   q5_k: { bpw: 5.5, source: 'ggml block_q5_K: 176 B / 256' },
+  q5_1: { bpw: 6, source: 'ggml block_q5_1: 24 B / 32' },
   q5_0: { bpw: 5.5, source: 'ggml block_q5_0: 22 B / 32' },
   q4_k: { bpw: 4.5, source: 'ggml block_q4_K: 144 B / 256' },
   q4_0: { bpw: 4.5, source: 'ggml block_q4_0: 18 B / 32' },
@@ -55,11 +57,76 @@ export const FORMATS = {
 
 export type FormatId = keyof typeof FORMATS;
 
+/** What llama.cpp's type rules read of the model besides one tensor (llama-quant.cpp). */
+export interface RecipeModel {
+  /** n_head / n_head_kv (hparams.n_gqa()); 1 for MLA, whose attn_kv_b GGUFs keep one KV head per head */
+  gqa: number;
+  /** each role's row width, ggml ne[0] (the input width): K-quants need a multiple of 256 */
+  cols: Partial<Record<Role, number>>;
+  /** the routed experts ship in this block format and GGUF files keep them as they are (gpt-oss: MXFP4) */
+  expertFormat?: FormatId;
+  /** no output.weight: token_embd takes the output tensor's type */
+  tied: boolean;
+}
+
+const recipeModels = new WeakMap<Architecture, RecipeModel>();
+
+/** The model facts the GGUF recipes need, once per architecture. */
+export function recipeModel(a: Architecture): RecipeModel {
+  const hit = recipeModels.get(a);
+  if (hit) return hit;
+  const h = a.hidden_size;
+  const at = a.attention;
+  const m = a.moe;
+  const oIn =
+    at.type === 'mla'
+      ? at.heads * at.v_head_dim
+      : at.type === 'gqa'
+        ? at.heads * (at.v_head_dim ?? at.head_dim)
+        : undefined;
+  const cols: Partial<Record<Role, number>> = {
+    embed: h,
+    output: h,
+    attn_q: h,
+    attn_k: h,
+    attn_v: h,
+    attn_gate: h,
+    attn_q_a: h,
+    attn_kv_a: h,
+    ffn_gate_up: h,
+    ffn_gate_up_exps: h,
+    ffn_gate_up_shexp: h,
+    ssm_in: h,
+    ...(oIn ? { attn_o: oIn } : {}),
+    ...(at.type === 'mla'
+      ? { attn_kv_b: at.kv_lora_rank, ...(at.q_lora_rank ? { attn_q_b: at.q_lora_rank } : {}) }
+      : {}),
+    ...((a.mlp.dense_ffn ?? m?.dense_residual_ffn) ? { ffn_down: a.mlp.dense_ffn ?? m?.dense_residual_ffn } : {}),
+    ...(m ? { ffn_down_exps: m.expert_ffn } : {}),
+    // GGUF merges the shared experts into one ffn_down_shexp of count x ffn inputs
+    ...(m?.shared_experts ? { ffn_down_shexp: m.shared_experts.count * m.shared_experts.ffn } : {}),
+  };
+  const r: RecipeModel = {
+    gqa: at.type === 'gqa' ? at.heads / at.kv_heads : 1,
+    cols,
+    // convert_hf_to_gguf.py writes gpt-oss's MXFP4 experts as they are, llama-quantize refuses to requantise a
+    // quantised tensor (without --allow-requantize), and the published K-quant files keep them: "all quants keep
+    // the feed forward networks at mxfp4" (bartowski/openai_gpt-oss-20b-GGUF README)
+    ...(a.native_precision === 'mxfp4' && m ? { expertFormat: 'mxfp4' as const } : {}),
+    tied: a.tie_embeddings,
+  };
+  recipeModels.set(a, r);
+  return r;
+}
+
 /** Context a recipe sees for one tensor. */
 export interface TensorContext {
   tensor: TensorCount;
   nLayers: number;
   nExperts: number;
+  /** model facts llama.cpp's GGUF rules read (default: none, which reads as gqa 1, every width a multiple of
+   *  256, experts from bf16, untied) */
+  model?: RecipeModel;
 }
 
 export interface Precision {
@@ -183,11 +250,24 @@ function linearIn(fmt: FormatId) {
 }
 
 // --- llama.cpp file types ----------------------------------------------------------------------
-// Rules from ggml-org/llama.cpp src/llama-quant.cpp (llama_tensor_get_type, commit 007dbbf3):
-// 1-D tensors, norms and the MoE router (ffn_gate_inp) are never quantised (kept f32);
-// output.weight is Q6_K (Q8_0 for Q8_0 and MXFP4_MOE files, Q5_K for IQ1/IQ2 types);
-// attn_v / attn_kv_b and ffn_down get Q6_K on "use_more_bits" layers in Q4_K_M and Q5_K_M;
-// models with 8 experts keep attn_k and attn_v in Q8_0 and attn_output in Q5_K below Q5.
+// Rules from ggml-org/llama.cpp src/llama-quant.cpp (llama_tensor_get_type_impl and tensor_type_fallback,
+// commit 007dbbf3), for the non-Falcon models moe-calc knows and files made without an imatrix rule change:
+// - 1-D tensors, norms and the MoE router (ffn_gate_inp) are never quantised (kept f32);
+// - output.weight (and token_embd when tied): Q8_0 for Q8_0 and MXFP4_MOE files and when its width is not a
+//   multiple of the block, Q5_K for IQ1/IQ2 files, else Q6_K; token_embd Q2_K in IQ1_S / IQ2_XXS files;
+// - attn_v / attn_kv_b: IQ1_S / IQ2_XXS: Q4_K when n_gqa >= 4 or n_expert >= 4, else Q2_K; otherwise Q2_K:
+//   Q4_K when n_gqa >= 4, else Q3_K; Q3_K_M: Q5_K for the first two, Q4_K after; IQ4_XS: Q5_K when
+//   n_gqa >= 4; Q4_K_M / Q5_K_M: Q6_K on use_more_bits; Q4_K_S: Q5_K for the first four; then Q8_0 for
+//   every one of these when n_expert == 8;
+// - attn_k: Q8_0 when n_expert == 8 (Q4_K in IQ1_S / IQ2_XXS files);
+// - ffn_down (dense, experts and shared experts alike, by layer): Q2_K: Q3_K; Q3_K_M: Q5_K below n/16, else
+//   Q4_K; Q4_K_M / Q5_K_M: Q6_K on use_more_bits; Q4_K_S: Q5_K below n/8; IQ1_S / IQ2_XXS: Q2_K below n/8;
+// - attn_output: with n_expert == 8, Q5_K in Q2_K, Q3_K_S, Q3_K_M, Q4_K_S, Q4_K_M, IQ4_XS and IQ1/IQ2 files;
+//   otherwise Q2_K files: Q3_K, Q3_K_M files: Q4_K, IQ1_S files: IQ2_XXS;
+// - a row width that is not a multiple of the type's block falls back: IQ types to IQ4_NL, Q2_K / Q3_K to
+//   Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, and to f16 when even 32 does not divide it.
+// Not modelled: Falcon's rules, LLM_TYPE_70B's attn_v bump (Llama 80-layer dense), imatrix-only rules
+// (IQ4_XS ffn_down, Q4_0 ffn_down), and attention-tensor ordinals of hybrid models (the layer index stands in).
 
 /** llama-quant.cpp use_more_bits: first and last eighth of layers and every third in between. */
 export function useMoreBits(i: number, n: number): boolean {
@@ -227,28 +307,102 @@ const FTYPE_BASE: Record<Ftype, FormatId> = {
   MXFP4_MOE: 'mxfp4',
 };
 
-function ggufFormat(ftype: Ftype, { tensor, nLayers, nExperts }: TensorContext): FormatId {
-  const base = FTYPE_BASE[ftype];
+/** ggml block sizes (ggml.c type_traits blck_size): QK_K = 256 for K-quants and IQ types, else 32. */
+const BLOCK: Partial<Record<FormatId, number>> = {
+  q6_k: 256,
+  q5_k: 256,
+  q4_k: 256,
+  q3_k: 256,
+  q2_k: 256,
+  iq4_xs: 256,
+  iq3_s: 256,
+  iq3_xxs: 256,
+  iq2_xxs: 256,
+  iq1_s: 256,
+  q8_0: 32,
+  q5_1: 32,
+  q5_0: 32,
+  q4_0: 32,
+  iq4_nl: 32,
+  mxfp4: 32,
+};
+
+/** llama-quant.cpp tensor_type_fallback: the type a row width the block does not divide gets instead. */
+function fallback(f: FormatId, cols: number | undefined): FormatId {
+  const block = BLOCK[f];
+  if (cols === undefined || block === undefined || cols % block === 0) return f;
+  const next: FormatId =
+    f === 'q4_k'
+      ? 'q5_0'
+      : f === 'q5_k'
+        ? 'q5_1'
+        : f === 'q6_k'
+          ? 'q8_0'
+          : f === 'q2_k' || f === 'q3_k'
+            ? 'q4_0'
+            : f.startsWith('iq')
+              ? 'iq4_nl'
+              : 'f16';
+  return next === 'f16' || cols % 32 === 0 ? next : 'f16';
+}
+
+const ATTN_O_8_EXPERTS: ReadonlySet<Ftype> = new Set<Ftype>(['Q2_K', 'Q3_K_S', 'Q3_K_M', 'Q4_K_S', 'Q4_K_M', 'IQ4_XS']);
+
+function ggufFormat(ftype: Ftype, { tensor, nLayers, nExperts, model }: TensorContext): FormatId {
   const r = tensor.role;
   if (!tensor.matrix || r === 'router' || r === 'vector' || r === 'ssm_conv') return 'f32';
+  if (model?.expertFormat && EXPERT_ROLES.has(r)) return model.expertFormat;
+  return fallback(ggufType(ftype, tensor, nLayers, nExperts, model), model?.cols[r]);
+}
+
+function ggufType(
+  ftype: Ftype,
+  tensor: TensorCount,
+  nLayers: number,
+  nExperts: number,
+  model: RecipeModel | undefined,
+): FormatId {
+  const base = FTYPE_BASE[ftype];
+  const r = tensor.role;
   const i = tensor.layer;
   const low = ftype === 'IQ2_XXS' || ftype === 'IQ1_S';
+  const gqa = model?.gqa ?? 1;
+  const output = r === 'output' || (r === 'embed' && model?.tied);
+  if (output) {
+    const cols = model?.cols.output;
+    if (ftype === 'Q8_0' || ftype === 'MXFP4_MOE' || (cols !== undefined && cols % (BLOCK[base] ?? 1) !== 0)) {
+      return 'q8_0';
+    }
+    return low ? 'q5_k' : 'q6_k';
+  }
   if (ftype === 'MXFP4_MOE') return EXPERT_ROLES.has(r) ? 'mxfp4' : 'q8_0';
-  if (r === 'output') return ftype === 'Q8_0' ? 'q8_0' : low ? 'q5_k' : 'q6_k';
   if (r === 'embed') return low ? 'q2_k' : base;
+  const ffnDown = r === 'ffn_down' || r === 'ffn_down_exps' || r === 'ffn_down_shexp';
+  if (low) {
+    if (r === 'attn_v' || r === 'attn_kv_b') return gqa >= 4 || nExperts >= 4 ? 'q4_k' : 'q2_k';
+    if (r === 'attn_k' && nExperts === 8) return 'q4_k';
+    if (ffnDown) return i < nLayers / 8 ? 'q2_k' : base;
+    if (r === 'attn_o') return nExperts === 8 ? 'q5_k' : ftype === 'IQ1_S' ? 'iq2_xxs' : base;
+    return base;
+  }
   const moreBits = useMoreBits(i, nLayers);
   if (r === 'attn_v' || r === 'attn_kv_b') {
     if (nExperts === 8) return 'q8_0';
-    if ((ftype === 'Q4_K_M' || ftype === 'Q5_K_M') && moreBits) return 'q6_k';
+    if (ftype === 'Q2_K') return gqa >= 4 ? 'q4_k' : 'q3_k';
     if (ftype === 'Q3_K_M') return i < 2 ? 'q5_k' : 'q4_k';
-    if (ftype === 'Q2_K') return 'q3_k';
+    if (ftype === 'IQ4_XS' && gqa >= 4) return 'q5_k';
+    if ((ftype === 'Q4_K_M' || ftype === 'Q5_K_M') && moreBits) return 'q6_k';
+    if (ftype === 'Q4_K_S' && i < 4) return 'q5_k';
     return base;
   }
   if (r === 'attn_k' && nExperts === 8) return 'q8_0';
-  if (r === 'attn_o' && nExperts === 8) {
-    if (['Q2_K', 'Q3_K_M', 'Q3_K_S', 'Q4_K_M', 'Q4_K_S', 'IQ4_XS'].includes(ftype)) return 'q5_k';
+  if (r === 'attn_o') {
+    if (nExperts === 8) return ATTN_O_8_EXPERTS.has(ftype) ? 'q5_k' : base;
+    if (ftype === 'Q2_K') return 'q3_k';
+    if (ftype === 'Q3_K_M') return 'q4_k';
+    return base;
   }
-  if (r === 'ffn_down' || r === 'ffn_down_exps' || r === 'ffn_down_shexp') {
+  if (ffnDown) {
     if ((ftype === 'Q4_K_M' || ftype === 'Q5_K_M') && moreBits) return 'q6_k';
     if (ftype === 'Q4_K_S' && i < nLayers / 8) return 'q5_k';
     if (ftype === 'Q3_K_M') return i < nLayers / 16 ? 'q5_k' : 'q4_k';
@@ -407,11 +561,14 @@ export function weightBytes(
   precision: Precision,
   nLayers: number,
   nExperts: number,
+  /** the model, for the GGUF rules that read it (row widths, n_gqa, MXFP4 experts) */
+  a?: Architecture,
 ): WeightBytes {
+  const model = a ? recipeModel(a) : undefined;
   let bits = 0;
   let params = 0;
   for (const tensor of tensors) {
-    bits += tensor.params * FORMATS[precision.formatOf({ tensor, nLayers, nExperts })].bpw;
+    bits += tensor.params * FORMATS[precision.formatOf({ tensor, nLayers, nExperts, ...(model ? { model } : {}) })].bpw;
     params += tensor.params;
   }
   return { total: Math.ceil(bits / 8), bpw: params > 0 ? bits / params : 0 };

@@ -302,7 +302,7 @@ function crossCheck(card: Card, idxPath: string): ImportResult['crossCheck'] {
   const d = deriveParams(card);
   const a = card.architecture;
   const p = getPrecision(a.native_precision);
-  const derived = weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0).total;
+  const derived = weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0, a).total;
   const withMtp = derived + Math.round(d.mtp * (derived / d.total));
   const diff = ts - derived;
   const rel = diff / ts;

@@ -44,7 +44,7 @@ export function buildCompareReport(
       const d = deriveParams(card);
       const kv = kvPerToken(a, 2);
       const weights = Object.fromEntries(
-        precisions.map((p) => [p.id, weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0).total]),
+        precisions.map((p) => [p.id, weightBytes(d.tensors, p, a.num_layers, a.moe?.experts ?? 0, a).total]),
       );
       const ctx = Math.min(context, a.max_context);
       let gpus: Record<string, number | null> | null = null;

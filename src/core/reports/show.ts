@@ -71,8 +71,8 @@ export function buildShowReport(
   const d = deriveParams(card);
   const native = getPrecision(a.native_precision, 'architecture.native_precision');
   const nE = a.moe?.experts ?? 0;
-  const wNative = weightBytes(d.tensors, native, a.num_layers, nE);
-  const wBf16 = weightBytes(d.tensors, getPrecision('bf16'), a.num_layers, nE);
+  const wNative = weightBytes(d.tensors, native, a.num_layers, nE, a);
+  const wBf16 = weightBytes(d.tensors, getPrecision('bf16'), a.num_layers, nE, a);
   const kv = kvPerToken(a, 2);
   return {
     schemaVersion: SCHEMA_VERSION,

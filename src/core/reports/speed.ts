@@ -1,6 +1,7 @@
 // The speed report: decode and prefill estimates for one plan, with every term of the step and the held-out
 // error band of the engine profile in that regime. Pure.
 import type { Plan } from '../fit.js';
+import type { KvBytes } from '../kv.js';
 import { deriveParams } from '../params.js';
 import {
   DEFAULT_HOST_BANDWIDTH,
@@ -60,7 +61,7 @@ export interface SpeedReport {
     engineLabel: string;
     generation: SpeedGeneration;
     precision: string;
-    kvBytes: number;
+    kvBytes: KvBytes;
     context: number;
     batch: number;
     tensorParallel: number;
