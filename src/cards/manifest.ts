@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ENGINES, type Engine } from '../core/engines.js';
 import { isCalcError } from '../core/errors.js';
 import { vllmGeneration } from '../core/overhead.js';
+import { parseKvPrecision } from '../core/kv.js';
 import { findPrecision, PRECISION_IDS } from '../core/precision.js';
 import type { CheckTarget } from '../core/reports/check.js';
 import { didYouMean, UserError } from '../errors.js';
@@ -31,7 +32,12 @@ const REQUIREMENT_FIELDS = {
   min_kv_cache_tokens: posInt(Number.MAX_SAFE_INTEGER),
   /** estimated decode tokens/s per sequence must reach this */
   min_decode_tokens_per_second: z.number().positive().max(1_000_000),
-  kv_precision: z.enum(['bf16', 'fp16', 'fp8', 'fp32']),
+  /** as fit --kv-precision: engine dtypes (bf16, fp8_e4m3, ...) or llama.cpp types (q8_0, k=q8_0,v=q4_0) */
+  kv_precision: z
+    .string()
+    .min(1)
+    .max(50)
+    .refine((v) => kvSpecError(v) === undefined, { message: 'a KV cache type as fit --kv-precision takes it' }),
   /** the serving engine: its speed profile and launch command */
   engine: z.enum(ENGINES),
   /** the vLLM release whose memory accounting applies (for example 0.10.2; v0 for the V0 engine) */
@@ -217,4 +223,13 @@ export function validateManifest(data: unknown, file: string, dir: string): Mani
 export function loadManifestFile(path: string): Manifest {
   const text = readTextFile(path, 'manifest');
   return validateManifest(parseYamlText(text, path), path, dirname(path));
+}
+
+function kvSpecError(v: string): string | undefined {
+  try {
+    parseKvPrecision(v);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : 'invalid';
+  }
 }
