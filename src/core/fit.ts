@@ -110,7 +110,9 @@ export interface Layout {
 
 export interface PerGpu {
   weightsBytes: number;
-  /** all-to-all communication buffers (DeepEP), part of the overhead */
+  /** all-to-all communication buffers (DeepEP) per GPU; part of the overhead under vLLM's accounting. SGLang
+   *  creates them at the first dispatch, after the KV pool, in the memory outside mem_fraction_static: there
+   *  they are reported but neither in the overhead nor against the budget */
   commBufferBytes: number;
   kvBytes: number;
   activationBytes: number;
@@ -462,7 +464,11 @@ export function evaluateLayout(
   const expertShare = ep > 0 && E > 0 ? Math.ceil(slots / ep) / E / expertShard : 1 / expertShard;
   // vLLM replicates the shared experts under EP with TP > 1 and DP > 1 (use_sequence_parallel_moe)
   const sharedShard = ep > 0 && tp > 1 && dp > 1 ? 1 : tp;
-  const comm = ep > 0 ? commBufferBytes(a, o.a2a ?? 'none', ep, slots, tp * dp > o.gpusPerNode) : 0;
+  const commBytes = ep > 0 ? commBufferBytes(a, o.a2a ?? 'none', ep, slots, tp * dp > o.gpusPerNode) : 0;
+  // vLLM allocates them while loading the model (prepare_communication_buffer_for_model), so the profile counts
+  // them; SGLang on the first dispatch (token_dispatcher/deepep.py DeepEPBuffer.get_deepep_buffer, called from
+  // _get_buffer), after the KV pool is sized: they come out of the reserve outside the static pool
+  const comm = r.engine === 'sglang' ? 0 : commBytes;
   // the LM head under DP attention: vLLM keeps it in the attention TP group; SGLang splits it over the whole
   // TP x DP (ParallelLMHead(use_attn_tp_group=enable_dp_lm_head), python/sglang/srt/models/deepseek_v2.py,
   // qwen3_moe.py) unless --enable-dp-lm-head; the input embedding is replicated in both
@@ -526,7 +532,7 @@ export function evaluateLayout(
     }
     const perGpu: PerGpu = {
       weightsBytes: weights,
-      commBufferBytes: comm,
+      commBufferBytes: commBytes,
       kvBytes: kvB,
       activationBytes: act,
       nonTorchBytes: nonTorch,

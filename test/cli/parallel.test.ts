@@ -128,6 +128,44 @@ describe('multi-node data parallelism and pre-flight warnings', () => {
   });
 });
 
+describe('DeepEP low-latency buffers (--a2a-backend deepep-ll)', () => {
+  // deepseek-ai/DeepEP csrc/config.hpp get_low_latency_rdma_size_hint for 256 tokens per rank, hidden 7168,
+  // 256 experts, 8 ranks: dispatch message 16 + 2 x 7168 B, combine message 56 x 4 + 2 x 7168 B; send and
+  // receive buffers of 256 x 256 messages (the larger of the two kinds), doubled, plus the signalling words
+  const dispatchMsg = 16 + 2 * HIDDEN;
+  const combineMsg = (HIDDEN / 128) * 4 + 2 * HIDDEN;
+  const recv = 256 * 256 * Math.max(dispatchMsg, combineMsg);
+  const signal = Math.ceil((256 * 8 + (256 / 8) * 4) / 128) * 128;
+  const LL_BYTES = 2 * recv + 2 * recv + 2 * signal;
+  const run = (engine: string, a2a: boolean) =>
+    cliJson([
+      ...DSV3,
+      '--count',
+      '8',
+      '--dp',
+      '8',
+      '--expert-parallel',
+      '--engine',
+      engine,
+      ...(a2a ? ['--a2a-backend', 'deepep-ll'] : []),
+    ]).plans[0];
+
+  it('vLLM reserves them before the KV profile: the pool loses their bytes at 70,272 B a token', () => {
+    const without = run('vllm', false);
+    const withLl = run('vllm', true);
+    expect(withLl.perGpu.commBufferBytes).toBe(LL_BYTES);
+    const lost = (without.kvCacheTokens - withLl.kvCacheTokens) * MLA_TOKEN_BYTES;
+    expect(Math.abs(lost - LL_BYTES)).toBeLessThanOrEqual(16 * MLA_TOKEN_BYTES);
+  });
+
+  it('SGLang creates them after the KV pool, outside mem_fraction_static: the pool keeps its tokens', () => {
+    const without = run('sglang', false);
+    const withLl = run('sglang', true);
+    expect(withLl.perGpu.commBufferBytes).toBe(LL_BYTES);
+    expect(withLl.kvCacheTokens).toBe(without.kvCacheTokens);
+  });
+});
+
 describe('bad combinations: one line on stderr, exit 2', () => {
   it.each([
     [[...DSV3, '--count', '8', '--dp', '8', '--ep', '3'], /--ep: EP 3 divides no TP x DP group/],
