@@ -714,9 +714,10 @@ function evaluateFull(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, l
 }
 
 /** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. Among the plain
- *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout replaces it
- *  when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment (MLA's latent is
- *  replicated on every TP rank, DP attention keeps one pool per replica). */
+ *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout without pipeline
+ *  stages replaces it when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment
+ *  (MLA's latent is replicated on every TP rank, DP attention keeps one pool per replica); between
+ *  otherwise equal data-parallel layouts, experts placed whole (EP) win. */
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
   checkEpOptions(card, o, n);
   const layouts = layoutsFor(card, n, o);
@@ -740,13 +741,26 @@ export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
     : undefined;
   for (const l of layouts) {
     if (l.dp === 1 && l.ep === 0) continue;
+    // once a layout fits, data-parallel replicas are not combined with pipeline stages (engines' DP-attention
+    // recipes run PP 1; `fit --layouts` still lists such layouts)
+    if (chosen?.fits && l.pp > 1) continue;
     const p = evaluateLayout(card, d, gpu, o, l.tp, l.pp, 0, false, l.dp, l.ep);
     if (!p.fits && chosen?.fits) continue;
     const full = evaluateFull(card, d, gpu, o, l);
     if (
       !chosen ||
       (full.fits && !chosen.fits) ||
-      (full.fits === chosen.fits && full.kvCacheTokensTotal > chosen.kvCacheTokensTotal * DP_KV_GAIN)
+      (full.fits === chosen.fits && full.kvCacheTokensTotal > chosen.kvCacheTokensTotal * DP_KV_GAIN) ||
+      // the same replicas with experts placed whole: as many tokens, less expert traffic per GPU (vLLM's and
+      // SGLang's DP-attention recipes pair it with EP)
+      (full.fits === chosen.fits &&
+        full.dataParallel > 1 &&
+        full.dataParallel === chosen.dataParallel &&
+        full.tensorParallel === chosen.tensorParallel &&
+        full.pipelineParallel === chosen.pipelineParallel &&
+        full.expertParallel > 0 &&
+        chosen.expertParallel === 0 &&
+        full.kvCacheTokensTotal >= chosen.kvCacheTokensTotal)
     ) {
       chosen = full;
     }

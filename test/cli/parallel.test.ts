@@ -107,6 +107,17 @@ describe('fit --layouts', () => {
   });
 });
 
+describe('fit --count 8 without --dp: the searched choice', () => {
+  it('DeepSeek-V3 on 8 x H200 picks DP8 x EP8 over TP8 (one latent pool per rank, no pipeline stages)', () => {
+    const p = cliJson([...DSV3, '--count', '8']).plans[0];
+    expect([p.tensorParallel, p.dataParallel, p.expertParallel, p.pipelineParallel]).toEqual([1, 8, 8, 1]);
+  });
+  it('a dense model stays plain tensor parallel', () => {
+    const p = cliJson(['fit', 'llama-3.1-70b', '--gpu', 'h100', '--count', '4']).plans[0];
+    expect([p.tensorParallel, p.dataParallel, p.expertParallel]).toEqual([4, 1, 0]);
+  });
+});
+
 describe('multi-node data parallelism and pre-flight warnings', () => {
   it('16 GPUs over 2 nodes: --data-parallel-size-local, head address, per-node note; EP across nodes warned', () => {
     const r = cli([...DSV3, '--count', '16', '--dp', '16', '--expert-parallel', '--engine', 'vllm']);
