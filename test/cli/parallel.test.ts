@@ -127,6 +127,13 @@ describe('multi-node data parallelism and pre-flight warnings', () => {
     expect(r.stdout + r.stderr).toMatch(/EP16 group spans 2 nodes/);
   });
 
+  it('SGLang over 2 nodes: --tp 16 --dp 16 with --nnodes 2, --node-rank and --dist-init-addr', () => {
+    const r = cli([...DSV3, '--count', '16', '--dp', '16', '--expert-parallel', '--engine', 'sglang']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--tp 16 --dp 16 --enable-dp-attention --nnodes 2 --node-rank 0 --dist-init-addr/);
+    expect(r.stdout).toContain('--ep-size 16');
+  });
+
   it('E % EP != 0 is warned, and the fullest rank holds ceil(256/24) = 11 experts', () => {
     const r = cli([...DSV3, '--count', '24', '--dp', '24', '--expert-parallel']);
     expect(r.code).toBe(0);
