@@ -20,7 +20,7 @@ const BOUND = { weights: 0.02, kvPerToken: 0.01, tokens: 0.01 };
 const OUTLIERS: Record<string, { weights?: string }> = {
   'sglang-17392-qwen3-30b-dp4-ep4': {
     weights:
-      "planned with SGLang's default LM head, split over all 4 ranks (0.15 GiB each); the logged 16.39 GiB " +
+      "planned with SGLang's default LM head, split over all 4 ranks (0.15 of its 0.58 GiB on each); the logged 16.39 GiB " +
       'matches a replicated head (16.37 GiB, -0.1%), as --enable-dp-lm-head, which DeepEP recipes set, keeps it',
   },
 };
@@ -38,23 +38,26 @@ function plan(r: EpLogRow) {
     redundantExperts: r.redundantExperts,
     ...(r.dpLmHead ? { dpLmHead: true } : {}),
   };
-  return evaluateLayout(c, deriveParams(c), gpu('h200'), o, r.tp, 1, 0, true, r.dp, r.ep);
+  const d = deriveParams(c);
+  const at = (context: number) => evaluateLayout(c, d, gpu('h200'), { ...o, context }, r.tp, 1, 0, true, r.dp, r.ep);
+  const p = at(1);
+  // one token's KV on one rank: one sequence of 2 tokens less one of 1 (a hybrid model's recurrent state,
+  // per sequence, cancels)
+  return { p, perToken: at(2).stages[0]!.kvBytes - p.stages[0]!.kvBytes };
 }
 
 const err = (ours: number, logged: number) => ours / logged - 1;
 
 function rows() {
   return EP_LOG_ROWS.map((r) => {
-    const p = plan(r);
+    const { p, perToken } = plan(r);
     const weights = p.perGpu.weightsBytes / GiB;
-    // context 1, one sequence: the stage's KV bytes are one token's, on one rank
-    const perToken = p.stages[0]!.kvBytes;
     const loggedPerToken = r.kvTokens && r.kvPoolGiB ? (r.kvPoolGiB * GiB) / r.kvTokens : undefined;
     const tokens = r.kvPoolGiB ? Math.floor((r.kvPoolGiB * GiB) / perToken) : undefined;
     return {
       row: r,
       weights,
-      weightsError: err(weights, r.weightsGiB),
+      weightsError: r.weightsGiB === undefined ? undefined : err(weights, r.weightsGiB),
       perToken,
       perTokenError: loggedPerToken === undefined ? undefined : err(perToken, loggedPerToken),
       tokens,
@@ -79,12 +82,13 @@ function report(xs: Row[]): string {
   };
   const inS = xs.filter((x) => x.row.inSample);
   const held = xs.filter((x) => !x.row.inSample);
+  const gib = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
   const lines = xs.map((x) => {
     const r = x.row;
     return (
       `${r.id.padEnd(32)} ${r.engine} TP${r.tp} x DP${r.dp}, EP${r.ep}` +
       (r.redundantExperts ? ` +${r.redundantExperts}` : '') +
-      `  weights ${r.weightsGiB.toFixed(2)} vs ${x.weights.toFixed(2)} GiB ${pct(x.weightsError)}` +
+      `  weights ${gib(r.weightsGiB)} vs ${gib(x.weights)} GiB ${pct(x.weightsError)}` +
       `  KV/token ${x.perToken} B ${pct(x.perTokenError)}` +
       `  tokens ${r.kvTokens ?? '-'} vs ${x.tokens ?? '-'} ${pct(x.tokensError)}` +
       (r.inSample ? '  (in-sample)' : '  (held out)') +
@@ -110,9 +114,13 @@ describe('calibration against DP-attention / expert-parallel start-up logs', () 
     expect(new Set(EP_LOG_ROWS.map((r) => r.id)).size).toBe(EP_LOG_ROWS.length);
   });
   it(`weights per rank within ${BOUND.weights * 100}% on every row but the listed outliers`, () => {
-    for (const x of xs) {
-      if (x.outlier?.weights) expect(Math.abs(x.weightsError), `${x.row.id} listed as an outlier`).toBeGreaterThan(0);
-      else expect(Math.abs(x.weightsError), x.row.id).toBeLessThan(BOUND.weights);
+    const logged = xs.filter((x) => x.weightsError !== undefined);
+    expect(logged.length).toBeGreaterThanOrEqual(2);
+    for (const x of logged) {
+      const e = Math.abs(x.weightsError!);
+      // an outlier that came back within the bound must leave the list
+      if (x.outlier?.weights) expect(e, `${x.row.id} listed as an outlier`).toBeGreaterThanOrEqual(BOUND.weights);
+      else expect(e, x.row.id).toBeLessThan(BOUND.weights);
     }
   });
   it(`KV bytes per token on a DP-attention rank within ${BOUND.kvPerToken * 100}% (own pool, MLA latent whole)`, () => {
