@@ -21,7 +21,8 @@ const OUTLIERS: Record<string, { weights?: string }> = {
   'sglang-17392-qwen3-30b-dp4-ep4': {
     weights:
       "planned with SGLang's default LM head, split over all 4 ranks (0.15 of its 0.58 GiB on each); the logged " +
-      '16.39 GiB matches a replicated head (16.37 GiB, -0.1%), as --enable-dp-lm-head, which DeepEP recipes set, keeps it',
+      '16.39 GiB matches a replicated head (16.37 GiB, -0.1%), as --enable-dp-lm-head (which DeepEP recipes ' +
+      'set) keeps it',
   },
 };
 
