@@ -10,7 +10,7 @@ import {
   resolveModel,
   resolveModelOrCheckpoint,
 } from './cards/registry.js';
-import type { HubAccess } from './cards/model-source.js';
+import type { HubAccess } from './cards/hub-access.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
 import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
@@ -300,7 +300,14 @@ export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = 
 }
 
 /** The exact parameter breakdown of a model, its weights, KV per token and sources. */
-export async function show(model: string, s: Sources = {}): Promise<ShowReport | CheckpointOnlyReport> {
+export async function show(model: string, s: Sources = {}): Promise<ShowReport> {
+  const { card, file, origin, crossCheck, checkpoint } = await resolveModel(model, registry(s));
+  return buildShowReport(card, { file, origin, crossCheck, checkpoint });
+}
+
+/** As `show`, but a model type the importer does not know is described from its checkpoint's headers
+ *  (exact totals, labelled estimates) instead of refused: what `moe-calc show` prints. */
+export async function showOrCheckpoint(model: string, s: Sources = {}): Promise<ShowReport | CheckpointOnlyReport> {
   const r = await resolveModelOrCheckpoint(model, registry(s));
   if (!('card' in r)) return buildCheckpointOnlyReport(r);
   const { card, file, origin, crossCheck, checkpoint } = r;

@@ -7,7 +7,6 @@ import { deriveParams } from '../core/params.js';
 import type { Card } from '../core/types.js';
 import { isUserError, suggest, UserError } from '../errors.js';
 import {
-  type CheckpointEstimate,
   type CheckpointInventory,
   estimateFromCheckpoint,
   fetchHubConfig,
@@ -18,34 +17,16 @@ import {
   readCheckpointHeaders,
   terminalProgress,
 } from './hub/index.js';
+import type { CheckpointOnly, HubAccess } from './hub-access.js';
 import { importConfigFile } from './import/index.js';
 
-/** How the command line lets the hub be reached (the CLI's --timeout, --debug, --json). */
-export interface HubAccess {
-  timeoutMs?: number;
-  /** a progress line on stderr when it is a terminal (never under --json) */
-  progress?: boolean;
-  debug?: boolean;
-  /** skip the checkpoint headers (config only) */
-  configOnly?: boolean;
-}
+export type { CheckpointOnly, HubAccess } from './hub-access.js';
 
 export interface RemoteCard {
   card: Card;
   file: string;
   /** the checkpoint's headers against the derivation, when the repo / folder has safetensors */
   checkpoint?: CheckpointCheck;
-}
-
-/** A model type the importer does not know, described from its checkpoint's headers. */
-export interface CheckpointOnly {
-  source: string;
-  modelType: string;
-  reason: string;
-  estimate: CheckpointEstimate;
-  byDtype: CheckpointCheck['byDtype'];
-  files: number;
-  tensors: number;
 }
 
 export function hubOptions(h: HubAccess = {}): HubOptions {

@@ -8,7 +8,7 @@ import { userFiles } from './lazy.js';
 import type { CheckpointCheck } from '../core/checkpoint.js';
 import type { Precision } from '../core/precision.js';
 import { type HubRef, parseModelRef } from './hub/ref.js';
-import type { CheckpointOnly, HubAccess } from './model-source.js';
+import type { CheckpointOnly, HubAccess } from './hub-access.js';
 
 // Injected by the build as the JSON text of the already-validated data; absent when running from source.
 declare const __MOE_CALC_BUILTIN_JSON__: string | undefined;

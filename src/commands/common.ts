@@ -27,29 +27,18 @@ export function unitOf(o: GlobalOptions): ByteUnit {
   return o.gib ? 'GiB' : 'GB';
 }
 
-export function registryOptions(o: GlobalOptions) {
-  return { modelDirs: modelDirsFrom(o.models) };
-}
-
 /** The card folders and GPU file the global flags name, for the library API. */
 export function sourcesOf(o: GlobalOptions): Sources {
   return {
     modelDirs: modelDirsFrom(o.models),
     ...(o.gpus !== undefined ? { gpusFile: o.gpus } : {}),
-    hub: {
-      ...(o.timeout !== undefined ? { timeoutMs: timeoutSeconds(o.timeout) * 1000 } : {}),
-      progress: !o.json,
-      debug: o.debug ?? false,
-    },
+    hub: { ...(o.timeout !== undefined && { timeoutMs: timeoutMs(o.timeout) }), progress: !o.json, debug: !!o.debug },
   };
 }
 
-/** --timeout: seconds per hub request (default 10). */
-function timeoutSeconds(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600)
-    throw new UserError(`--timeout: expected a number of seconds > 0 and <= 3600, got "${v}"`);
-  return n;
+function timeoutMs(v: string): number {
+  if (v.trim() !== '' && Number(v) > 0 && Number(v) <= 3600) return Number(v) * 1000; // --timeout, seconds
+  throw new UserError(`--timeout: expected a number of seconds > 0 and <= 3600, got "${v}"`);
 }
 
 /** Print a command's result: its report as JSON, or its document as markdown or terminal text. */

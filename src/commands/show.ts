@@ -1,10 +1,10 @@
 // moe-calc show <model>: the exact parameter breakdown, with how each part is formed and its sources.
-import { show } from '../api.js';
+import { showOrCheckpoint } from '../api.js';
 import { showDoc } from '../render/show.js';
 import { emit, type GlobalOptions, sourcesOf, unitOf } from './common.js';
 
 export async function showCommand(model: string, o: GlobalOptions): Promise<number> {
-  const report = await show(model, sourcesOf(o));
+  const report = await showOrCheckpoint(model, sourcesOf(o));
   emit(o, report, () => showDoc(report, unitOf(o)));
   return 0;
 }

@@ -4,9 +4,10 @@
 // --max-model-len, --gpu-memory-utilization, --kv-cache-dtype, --quantization, --max-num-batched-tokens,
 // --max-num-seqs, --enforce-eager); SGLang
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
-// --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype); llama.cpp
-// `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe, -fa on|off|auto, -ctk / -ctv
-// (--cache-type-k / --cache-type-v: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1)).
+// --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype, --nnodes, --node-rank,
+// --dist-init-addr); llama.cpp `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe,
+// -fa on|off|auto, -ctk / -ctv (--cache-type-k / --cache-type-v: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl,
+// q5_0, q5_1)).
 import { ggmlKvType, parseKvPrecision } from './kv.js';
 import type { Card } from './types.js';
 import type { Plan } from './fit.js';
@@ -123,6 +124,12 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
     ];
     if (dp > 1) argv.push('--dp', String(dp), '--enable-dp-attention');
     if (plan.pipelineParallel > 1) argv.push('--pp-size', String(plan.pipelineParallel));
+    // SGLang spans nodes with one launch per node (server args --nnodes, --node-rank, --dist-init-addr)
+    const nodes = Math.ceil(plan.gpuCount / (x.gpusPerNode ?? 8));
+    if (nodes > 1) {
+      argv.push('--nnodes', String(nodes), '--node-rank', '0', '--dist-init-addr', '<head-node-ip>:5000');
+      notes.push(`multi-node: run this on the head node; on node k (1..${nodes - 1}) run the same with --node-rank k`);
+    }
     if (moe && (plan.expertParallel ?? 0) > 0) {
       argv.push('--ep-size', String(plan.expertParallel));
       if (x.a2a === 'deepep-ll' || x.a2a === 'deepep-ht') {

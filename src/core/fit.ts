@@ -11,6 +11,7 @@
 //   precisions; llama.cpp's compute buffer, layer split and host-side input embedding for GGUF files),
 //   within memory x utilization.
 import type { Architecture, Card, Gpu } from './types.js';
+import { CalcError } from './errors.js';
 import { inLayerSet, type ParamDerivation } from './params.js';
 import {
   FORMATS,
@@ -98,6 +99,8 @@ export interface FitOptions {
   accounting?: 'vllm' | 'sglang';
   /** SGLang's mem_fraction_static, when set */
   memFractionStatic?: number;
+  /** SGLang --enable-dp-lm-head: the LM head split over the attention TP group only (not the whole TP x DP) */
+  dpLmHead?: boolean;
 }
 
 export const A2A_BACKENDS = ['none', 'deepep-ht', 'deepep-ll'] as const;
@@ -114,7 +117,9 @@ export interface Layout {
 
 export interface PerGpu {
   weightsBytes: number;
-  /** all-to-all communication buffers (DeepEP), part of the overhead */
+  /** all-to-all communication buffers (DeepEP) per GPU; part of the overhead under vLLM's accounting. SGLang
+   *  creates them at the first dispatch, after the KV pool, in the memory outside mem_fraction_static: there
+   *  they are reported but neither in the overhead nor against the budget */
   commBufferBytes: number;
   kvBytes: number;
   activationBytes: number;
@@ -500,7 +505,16 @@ export function evaluateLayout(
   const expertShare = ep > 0 && E > 0 ? Math.ceil(slots / ep) / E / expertShard : 1 / expertShard;
   // vLLM replicates the shared experts under EP with TP > 1 and DP > 1 (use_sequence_parallel_moe)
   const sharedShard = ep > 0 && tp > 1 && dp > 1 ? 1 : tp;
-  const comm = ep > 0 ? commBufferBytes(a, o.a2a ?? 'none', ep, slots, tp * dp > o.gpusPerNode) : 0;
+  const commBytes = ep > 0 ? commBufferBytes(a, o.a2a ?? 'none', ep, slots, tp * dp > o.gpusPerNode) : 0;
+  // vLLM allocates them while loading the model (prepare_communication_buffer_for_model), so the profile counts
+  // them; SGLang on the first dispatch (token_dispatcher/deepep.py DeepEPBuffer.get_deepep_buffer, called from
+  // _get_buffer), after the KV pool is sized: they come out of the reserve outside the static pool
+  const comm = r.engine === 'sglang' ? 0 : commBytes;
+  // the LM head under DP attention: vLLM keeps it in the attention TP group; SGLang splits it over the whole
+  // TP x DP (ParallelLMHead(use_attn_tp_group=enable_dp_lm_head), python/sglang/srt/models/deepseek_v2.py,
+  // qwen3_moe.py) unless --enable-dp-lm-head; the input embedding is replicated in both
+  // (VocabParallelEmbedding(enable_tp=not is_dp_attention_enabled()))
+  const headShard = r.engine === 'sglang' && dp > 1 && !o.dpLmHead ? tp * dp : tp;
   const sequences = Math.ceil(o.batch / dp);
   let worst: PerGpu | undefined;
   const stages: PerGpu[] = [];
@@ -521,7 +535,7 @@ export function evaluateLayout(
       if (s === pp - 1) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
     } else {
       if (s === 0) w += (lb.embed + (o.towerBytes ?? 0)) / tp;
-      if (s === pp - 1) w += lb.head / tp + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
+      if (s === pp - 1) w += lb.head / headShard + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
     }
     const weights = Math.ceil(w);
     // recurrent state as each engine keeps it: llama.cpp f32, one per sequence; vLLM in the card's dtypes,
@@ -559,7 +573,7 @@ export function evaluateLayout(
     }
     const perGpu: PerGpu = {
       weightsBytes: weights,
-      commBufferBytes: comm,
+      commBufferBytes: commBytes,
       kvBytes: kvB,
       activationBytes: act,
       nonTorchBytes: nonTorch,
@@ -659,6 +673,31 @@ export function epRejection(card: Card, l: Layout, o: FitOptions): string | null
   return null;
 }
 
+/** A fixed --ep that no layout can take is the user's error, not a "no" (exit 2): EP must divide the TP x DP
+ *  group it shards over (vLLM builds the EP group from TP x DP; SGLang asserts tp_size % ep_size == 0), and with
+ *  EPLB's redundant experts the physical experts must spread evenly over it (vLLM asserts
+ *  (E + R) % EP == 0). n: the GPU count when it is fixed. */
+export function checkEpOptions(card: Card, o: FitOptions, n?: number): void {
+  const E = card.architecture.moe?.experts ?? 0;
+  const R = o.redundantExperts ?? 0;
+  const ep = o.ep;
+  if (ep === undefined || E === 0 || o.precision.gguf) return;
+  if (ep > E + R) throw new CalcError('--ep', `EP ${ep} exceeds the ${E + R} experts of ${card.id}`);
+  if (R > 0 && (E + R) % ep !== 0)
+    throw new CalcError('--num-redundant-experts', `${E} + ${R} experts do not spread evenly over EP ${ep}`);
+  const tps = (o.precision.gguf ? [1] : o.tp !== undefined ? [o.tp] : divisors(o.gpusPerNode)).filter(
+    (tp) => tpRejection(card, tp, o.precision) === null,
+  );
+  const dps = o.dp !== undefined ? [o.dp] : n !== undefined ? divisors(n) : [];
+  if (dps.length === 0 || tps.length === 0) return;
+  const groups = new Set<number>();
+  for (const dp of dps) for (const tp of tps) if (n === undefined || n % (tp * dp) === 0) groups.add(tp * dp);
+  if (groups.size > 0 && ![...groups].some((g) => g % ep === 0)) {
+    const list = [...groups].sort((a, b) => a - b).join(', ');
+    throw new CalcError('--ep', `EP ${ep} divides no TP x DP group allowed here (${list}); EP must divide TP x DP`);
+  }
+}
+
 /** Layouts of exactly n GPUs that the rules allow, most TP first; data-parallel / expert-parallel ones
  *  only where parallelSearch allows them. */
 export function layoutsFor(card: Card, n: number, o: FitOptions): Layout[] {
@@ -716,10 +755,12 @@ function evaluateFull(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, l
 }
 
 /** The best plan on exactly n GPUs, or undefined when no layout of n GPUs is allowed. Among the plain
- *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout replaces it
- *  when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment (MLA's latent is replicated
- *  on every TP rank, DP attention keeps one pool per replica). */
+ *  TP x PP layouts the least memory per GPU wins; a data-parallel / expert-parallel layout without pipeline
+ *  stages replaces it when it fits and holds at least DP_KV_GAIN times the KV tokens for the deployment
+ *  (MLA's latent is replicated on every TP rank, DP attention keeps one pool per replica); between
+ *  otherwise equal data-parallel layouts, experts placed whole (EP) win. */
 export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan | undefined {
+  checkEpOptions(card, o, n);
   const layouts = layoutsFor(card, n, o);
   let best: Plan | undefined;
   for (const l of layouts) {
@@ -741,13 +782,26 @@ export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
     : undefined;
   for (const l of layouts) {
     if (l.dp === 1 && l.ep === 0) continue;
+    // once a layout fits, data-parallel replicas are not combined with pipeline stages (engines' DP-attention
+    // recipes run PP 1; `fit --layouts` still lists such layouts)
+    if (chosen?.fits && l.pp > 1) continue;
     const p = evaluateLayout(card, d, gpu, o, l.tp, l.pp, 0, false, l.dp, l.ep);
     if (!p.fits && chosen?.fits) continue;
     const full = evaluateFull(card, d, gpu, o, l);
     if (
       !chosen ||
       (full.fits && !chosen.fits) ||
-      (full.fits === chosen.fits && full.kvCacheTokensTotal > chosen.kvCacheTokensTotal * DP_KV_GAIN)
+      (full.fits === chosen.fits && full.kvCacheTokensTotal > chosen.kvCacheTokensTotal * DP_KV_GAIN) ||
+      // the same replicas with experts placed whole: as many tokens, less expert traffic per GPU (vLLM's and
+      // SGLang's DP-attention recipes pair it with EP)
+      (full.fits === chosen.fits &&
+        full.dataParallel > 1 &&
+        full.dataParallel === chosen.dataParallel &&
+        full.tensorParallel === chosen.tensorParallel &&
+        full.pipelineParallel === chosen.pipelineParallel &&
+        full.expertParallel > 0 &&
+        chosen.expertParallel === 0 &&
+        full.kvCacheTokensTotal >= chosen.kvCacheTokensTotal)
     ) {
       chosen = full;
     }
@@ -757,6 +811,7 @@ export function planForCount(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOpt
 
 /** Every allowed layout of n GPUs with its full plan (what `fit --layouts` compares). */
 export function allLayouts(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions, n: number): Plan[] {
+  checkEpOptions(card, o, n);
   return layoutsFor(card, n, o).map((l) => evaluateFull(card, d, gpu, o, l));
 }
 
@@ -767,6 +822,7 @@ export function allLayouts(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptio
  *  data-parallel / expert-parallel layouts (with --dp fixed, every layout carries that many replicas). */
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
+  checkEpOptions(card, o);
   const onlyTp = fixedTp(o);
   const a = card.architecture;
   const L = a.num_layers;
