@@ -5,7 +5,16 @@
 import { allCards, findGpu, gpuCatalog, type RegistryOptions, resolveModel } from './cards/registry.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
-import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
+import {
+  type A2aBackend,
+  A2A_BACKENDS,
+  tpRejection,
+  type FitOptions,
+  type Rig,
+  rigIsMixed,
+  smallestGpu,
+} from './core/fit.js';
+import { detectRig, hostMemory } from './cards/detect.js';
 import { kvDtypeBytes } from './core/kv.js';
 import { CURRENT_GENERATION, DEFAULT_UTILIZATION, vllmGeneration } from './core/overhead.js';
 import { countLayers } from './core/params.js';
@@ -73,6 +82,12 @@ export interface FitRequest extends Sources {
   ep?: number;
   redundantExperts?: number;
   a2a?: A2aBackend;
+  /** --gpu auto: plan only the memory the GPUs have free (what other processes hold is subtracted) */
+  freeOnly?: boolean;
+  /** llama.cpp --tensor-split: layer shares per GPU of a rig (default: by free memory, as llama.cpp) */
+  tensorSplit?: readonly number[];
+  /** --cpu-memory auto: read the host memory from the OS (overrides cpuMemoryBytes) */
+  cpuMemoryAuto?: boolean;
 }
 
 function registry(s: Sources): RegistryOptions {
@@ -81,6 +96,32 @@ function registry(s: Sources): RegistryOptions {
 
 export async function resolveGpu(name: string, s: Sources): Promise<Gpu> {
   return findGpu(await gpuCatalog(s.gpusFile), name);
+}
+
+/** A --gpu spec that names several GPUs: "auto" (this machine's), "a+b", "2xa+b", "2xa". Undefined for one
+ *  catalog GPU (the plain --gpu <id>, searched over counts). */
+export async function resolveRig(spec: string, s: Sources & { freeOnly?: boolean }): Promise<Rig | undefined> {
+  const t = spec.trim().toLowerCase();
+  if (t === 'auto') return detectRig(await gpuCatalog(s.gpusFile), { freeOnly: s.freeOnly ?? false });
+  if (s.freeOnly) throw new UserError('--free-only: reads the memory in use, so it needs --gpu auto');
+  const terms = t.split('+').map((x) => x.trim());
+  if (terms.length === 1 && !/^\d+\s*[x×]\s*\S/.test(terms[0]!)) return undefined;
+  const catalog = await gpuCatalog(s.gpusFile);
+  const slots: Rig['slots'] = [];
+  for (const term of terms) {
+    const m = /^(\d+)\s*[x×]\s*(\S.*)$/.exec(term);
+    const n = m ? Number(m[1]) : 1;
+    const name = m ? m[2]! : term;
+    if (!name || n < 1 || n > 64) {
+      throw new UserError(
+        `--gpu: "${spec}": expected GPU ids joined by "+", each optionally "<n>x" (e.g. 2xrtx-3090+rtx-5090)`,
+      );
+    }
+    const gpu = findGpu(catalog, name);
+    for (let i = 0; i < n; i++)
+      slots.push({ gpu, freeBytes: gpu.memory_bytes * gpu.usable_fraction, usedBytes: null, reportedName: null });
+  }
+  return { slots, notes: [], source: 'catalog' };
 }
 
 export function parseEngine(name: string): Engine {
@@ -92,8 +133,29 @@ export function parseEngine(name: string): Engine {
 }
 
 /** Check a fit request against the model and the GPU and fill in every default. */
-export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitRequest, 'gpu'>): FitSetup {
+export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, qIn: Omit<FitRequest, 'gpu'>, rig?: Rig): FitSetup {
   let gpu = gpuIn;
+  let q = qIn;
+  if (rig) {
+    // a rig is planned on exactly its GPUs; engine ranks are sized to its smallest card
+    const n = rig.slots.length;
+    if (q.count !== undefined && q.count !== n) {
+      throw new UserError(
+        `--count: the rig has ${n} GPU${n > 1 ? 's' : ''}; --gpu <spec> fixes the count, drop --count`,
+      );
+    }
+    gpu = rigIsMixed(rig) ? smallestGpu(rig) : rig.slots[0]!.gpu;
+    q = { ...q, count: n };
+  }
+  if (q.tensorSplit !== undefined) {
+    const n = q.count ?? 1;
+    if (n < 2 || q.tensorSplit.length !== n) {
+      throw new UserError(
+        `--tensor-split: ${q.tensorSplit.length} shares for ${n} GPU${n > 1 ? 's' : ''}: give one share per GPU ` +
+          '(with --gpu a+b, --gpu auto or --count)',
+      );
+    }
+  }
   if (q.usableFraction !== undefined) {
     if (gpu.usable_fraction >= 1) {
       throw new UserError(
@@ -201,6 +263,8 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
     nonTorchBytes: q.nonTorchBytes,
     count,
     ...(offload ? { offload } : {}),
+    ...(rig ? { rig } : {}),
+    ...(q.tensorSplit ? { tensorSplit: q.tensorSplit } : {}),
   };
   return {
     card,
@@ -216,9 +280,20 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
   };
 }
 
-export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> {
-  const [{ card, file }, gpu] = await Promise.all([resolveModel(model, registry(q)), resolveGpu(q.gpu, q)]);
-  return fitSetupFor(card, file, gpu, q);
+export async function fitSetup(model: string, qIn: FitRequest): Promise<FitSetup> {
+  const q = withHostMemory(qIn);
+  const rig = await resolveRig(q.gpu, q);
+  const [{ card, file }, gpu] = await Promise.all([
+    resolveModel(model, registry(q)),
+    rig ? rig.slots[0]!.gpu : resolveGpu(q.gpu, q),
+  ]);
+  const s = fitSetupFor(card, file, gpu, q, rig);
+  return s;
+}
+
+/** --cpu-memory auto: the host memory the OS reports (src/cards/detect.ts hostMemory). */
+export function withHostMemory<T extends Omit<FitRequest, 'gpu'>>(q: T): T {
+  return q.cpuMemoryAuto ? { ...q, cpuMemoryBytes: hostMemory().bytes } : q;
 }
 
 /** The fewest GPUs per precision (or the check of `count` GPUs), the chosen plan and its launch command. */

@@ -103,7 +103,11 @@ Example: moe-calc show mixtral-8x7b --json`,
       'fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan',
     )
     .argument('<model>', 'card id, card file, or config.json / model folder')
-    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
+    .requiredOption(
+      '--gpu <id>',
+      'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090); "auto" = this machine\'s GPUs; ' +
+        'a rig of several: rtx-5090+rtx-3090, 2xrtx-3090+rtx-5090 (planned on exactly those GPUs)',
+    )
     .option(
       '--precision <p>',
       `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, ` +
@@ -165,7 +169,18 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--num-redundant-experts <n>', 'EPLB redundant experts, spread over the EP ranks (they add memory)')
     .option('--a2a-backend <name>', 'all-to-all buffers to reserve: none (vLLM default), deepep-ht, deepep-ll')
     .option('--layouts', 'compare every allowed layout (TP, DP, EP, PP) of --count GPUs side by side')
-    .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
+    .option(
+      '--cpu-memory <GB|auto>',
+      'host RAM available for offloaded experts (GB; auto = what the OS reports available); enables expert offload',
+    )
+    .option(
+      '--free-only',
+      'with --gpu auto: plan only the memory each GPU has free (what other processes hold is subtracted)',
+    )
+    .option(
+      '--tensor-split <a,b,..>',
+      'GGUF rows on a rig: layer shares per GPU, as llama.cpp -ts (default: by free memory, as llama.cpp)',
+    )
     .option(
       '--offload-experts <N|auto>',
       'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto ' +
@@ -192,7 +207,10 @@ Examples:
   moe-calc fit grok-2 --gpu a100-40g
   moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
   moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json
-  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`,
+  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan
+  moe-calc fit qwen3-30b-a3b --gpu auto                  this machine's GPUs (nvidia-smi, rocm-smi, sysctl)
+  moe-calc fit qwen3-30b-a3b --gpu rtx-5090+rtx-3090 --precision q4_k_m --engine llama.cpp
+                                                         a mixed rig: llama.cpp's layer split, --tensor-split`,
     )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
 
@@ -200,7 +218,7 @@ Examples:
     .command('speed')
     .description('decode and prefill speed of a plan: roofline estimate with an error band from published measurements')
     .argument('<model>', 'card id, card file, or config.json / model folder')
-    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus"')
+    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus", "auto" (this machine\'s) or a rig (rtx-5090+rtx-3090)')
     .option('--count <n>', 'GPUs (default: the fewest that fit)')
     .option('--precision <p>', 'one weight precision (default: the native one)')
     .option('--context <tokens>', 'tokens in context while decoding (default 8192)')
@@ -212,7 +230,15 @@ Examples:
       '--engine <name>',
       'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)',
     )
-    .option('--cpu-memory <GB>', 'host RAM for offloaded experts (GB)')
+    .option('--cpu-memory <GB|auto>', 'host RAM for offloaded experts (GB; auto = what the OS reports available)')
+    .option(
+      '--free-only',
+      'with --gpu auto: plan only the memory each GPU has free (what other processes hold is subtracted)',
+    )
+    .option(
+      '--tensor-split <a,b,..>',
+      'GGUF rows on a rig: layer shares per GPU, as llama.cpp -ts (default: by free memory, as llama.cpp)',
+    )
     .option('--offload-experts <N|auto>', 'routed experts of the first N MoE layers in host memory')
     .option('--host-bandwidth <GB/s>', 'host memory bandwidth for offloaded experts (default 60)')
     .option('--bw-efficiency <f>', 'fraction of GPU memory bandwidth achieved (default: the engine profile)')

@@ -5,7 +5,7 @@
 // --max-num-seqs, --enforce-eager); SGLang
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
 // --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype); llama.cpp
-// `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe).
+// `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe, --split-mode, -ts/--tensor-split).
 import type { Card } from './types.js';
 import type { Plan } from './fit.js';
 
@@ -140,6 +140,9 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   );
   const argv = ['llama-server', '-m', `${card.id}-${quant}.gguf`, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');
+  // the planned layer split, pinned: per GPU its layers (the output layer on its GPU), so the boundaries do
+  // not move with whatever memory happens to be free at load (llama.cpp's default split)
+  if (plan.split) argv.push('--tensor-split', plan.split.tensorSplit.join(','));
   if (x.kvPrecision === 'fp8') notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
   return { engine, argv, notes };
 }
