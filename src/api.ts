@@ -27,6 +27,8 @@ import {
   selectPrecisions,
 } from './core/reports/fit.js';
 import { type AuditReport, buildAuditReport } from './core/reports/audit.js';
+import { rigReport } from './core/reports/fit.js';
+import { buildTopReport, TOP_PRECISIONS, TOP_SORTS, type TopReport, type TopSort } from './core/reports/top.js';
 import { buildGpusReport, buildListReport, type GpusReport, type ListReport } from './core/reports/catalog.js';
 import { buildCompareReport, COMPARE_PRECISIONS, type CompareReport } from './core/reports/compare.js';
 import { buildShowReport, type ShowReport } from './core/reports/show.js';
@@ -370,4 +372,87 @@ export async function audit(
   const r = registry(s);
   const cards = models.length ? await Promise.all(models.map((m) => resolveModel(m, r))) : await allCards(r);
   return buildAuditReport(cards, s.strict ?? false);
+}
+
+export interface TopRequest extends Sources {
+  /** a GPU id, a rig ("rtx-5090+rtx-3090", "2xrtx-3090") or "auto" */
+  gpu: string;
+  /** GPUs of a single --gpu id (default 1); a rig fixes its own count */
+  count?: number;
+  /** tokens per sequence every model is planned at (default 8192, capped at each model's maximum) */
+  context?: number;
+  batch?: number;
+  kvPrecision?: string;
+  /** precisions to try (default TOP_PRECISIONS: GGUF q8_0 down to iq2_xxs) */
+  precision?: readonly string[];
+  utilization?: number;
+  cpuMemoryBytes?: number;
+  cpuMemoryAuto?: boolean;
+  freeOnly?: boolean;
+  tensorSplit?: readonly number[];
+  engine?: string;
+  sort?: TopSort;
+  /** only these cards (ids, files); every card when empty */
+  models?: readonly string[];
+}
+
+/** Every card (built-in and the folders named) ranked for one rig: the best precision that fits each. */
+export async function top(qIn: TopRequest): Promise<TopReport> {
+  const q = withHostMemory(qIn);
+  const r = registry(q);
+  const sort = q.sort ?? 'params';
+  if (!(TOP_SORTS as readonly string[]).includes(sort)) {
+    throw new UserError(`--sort: expected ${TOP_SORTS.join(', ')}, got "${sort}"${didYouMean(sort, TOP_SORTS)}`);
+  }
+  const [rig, cards] = await Promise.all([
+    resolveRig(q.gpu, q),
+    q.models?.length ? Promise.all(q.models.map((m) => resolveModel(m, r))) : allCards(r),
+  ]);
+  const gpu = rig ? rig.slots[0]!.gpu : await resolveGpu(q.gpu, q);
+  const precisions = [...(q.precision ?? TOP_PRECISIONS)].map((p) => getPrecision(p.trim()).id);
+  const setups: FitSetup[] = [];
+  const failed: { id: string; name: string; reason: string }[] = [];
+  let capped = 0;
+  for (const { card, file } of cards) {
+    const max = card.architecture.max_context;
+    if (q.context !== undefined && q.context > max) capped++;
+    try {
+      setups.push(
+        fitSetupFor(
+          card,
+          file,
+          gpu,
+          {
+            ...q,
+            precision: precisions,
+            count: rig ? undefined : (q.count ?? 1),
+            context: q.context === undefined ? undefined : Math.min(q.context, max),
+          },
+          rig,
+        ),
+      );
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      failed.push({ id: card.id, name: card.name, reason: e.message });
+    }
+  }
+  if (!setups.length && failed.length) throw new UserError(failed[0]!.reason);
+  const s0 = setups[0];
+  const rigR = rig && s0 ? rigReport(rig, s0.gpu.id, s0.precisions) : null;
+  const notes: string[] = [];
+  if (capped) notes.push(`${capped} model(s) planned at their own maximum context, below --context`);
+  if (rig && rigIsMixed(rig))
+    notes.push(`decode speeds use ${smallestGpu(rig).id}'s bandwidth for every GPU of the rig (a lower bound)`);
+  const count = rig ? rig.slots.length : (q.count ?? 1);
+  return buildTopReport(setups, failed, {
+    gpu: { id: s0?.gpu.id ?? gpu.id, name: s0?.gpu.name ?? gpu.name, memoryBytes: gpu.memory_bytes, count },
+    rig: rigR,
+    context: q.context ?? DEFAULT_CONTEXT,
+    batch: q.batch ?? 1,
+    kvPrecision: (q.kvPrecision ?? 'bf16').toLowerCase(),
+    hostMemoryBytes: q.cpuMemoryBytes ?? null,
+    precisions,
+    sort,
+    notes,
+  });
 }

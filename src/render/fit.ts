@@ -75,7 +75,9 @@ function stageGroups(p: Planned): { first: number; last: number; stage: PerGpu }
     const first = s * perStage;
     const last = first + perStage - 1;
     const prev = groups.at(-1);
+    // a llama.cpp split: every stage holds its own layers on its own card, one bar each
     const same =
+      !p.split &&
       prev &&
       prev.stage.weightsBytes === st.weightsBytes &&
       prev.stage.kvBytes === st.kvBytes &&
@@ -104,18 +106,19 @@ function planBars(r: FitReport, p: Planned, unit: ByteUnit): Block[] {
   // a llama.cpp layer split: each stage's card and layers (the output layer marked)
   const split = p.split;
   const idWidth = split ? Math.max(...split.gpus.map((g) => g.length)) : 0;
-  for (const g of groups) {
+  const wheres = groups.map((_, i) =>
+    split
+      ? ` ${split.gpus[i]!.padEnd(idWidth)} L${split.layers[i]![0]}-${split.layers[i]![1] - 1}` +
+        (i === split.outputStage ? '+out' : '')
+      : '',
+  );
+  const whereWidth = Math.max(0, ...wheres.map((w) => w.length));
+  for (const [i, g] of groups.entries()) {
     const range = g.first === g.last ? String(g.first) : `${g.first}-${g.last}`;
     const st = g.stage;
-    const stage = split ? p.stages.indexOf(st) : -1;
-    const where =
-      split && stage >= 0
-        ? ` ${split.gpus[stage]!.padEnd(idWidth)} L${split.layers[stage]![0]}-${split.layers[stage]![1] - 1}` +
-          (stage === split.outputStage ? '+out' : '')
-        : '';
     out.push({
       kind: 'bar',
-      label: `GPU ${range.padEnd(2 * width + 1)}${where}`,
+      label: `GPU ${range.padEnd(2 * width + 1)}${wheres[i]!.padEnd(whereWidth)}`,
       parts: [
         { value: st.weightsBytes, char: '#' },
         { value: st.kvBytes, char: 'k' },
