@@ -149,5 +149,5 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
 
 /** Quote an argument for a POSIX shell when it needs it. */
 export function shellQuote(a: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
