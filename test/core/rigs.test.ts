@@ -110,3 +110,16 @@ describe('reading the vendors tools (recorded outputs, test/fixtures/rigs/README
     expect(map('NVIDIA GeForce RTX 3050', 8192)).toBe('nvidia-geforce-rtx-3050-8g');
   });
 });
+
+describe('top', () => {
+  it('ranks every built-in card x the default precisions well under a second', async () => {
+    const { top } = await import('../../src/api.js');
+    await top({ gpu: 'rtx-4090' }); // warm: the card data and the module graph
+    const t = performance.now();
+    const r = await top({ gpu: 'rtx-5090+rtx-3090', cpuMemoryBytes: 128e9 });
+    const ms = performance.now() - t;
+    expect(r.rows).toHaveLength(builtin().cards.length);
+    console.log(`top: ${r.rows.length} cards x ${r.request.precisions.length} precisions in ${ms.toFixed(0)} ms`);
+    expect(ms).toBeLessThan(1000);
+  });
+});
