@@ -27,7 +27,7 @@ import {
   selectPrecisions,
 } from './core/reports/fit.js';
 import { type AuditReport, buildAuditReport } from './core/reports/audit.js';
-import { rigReport } from './core/reports/fit.js';
+import { type RigReport, rigReport } from './core/reports/fit.js';
 import { buildTopReport, TOP_PRECISIONS, TOP_SORTS, type TopReport, type TopSort } from './core/reports/top.js';
 import { buildGpusReport, buildListReport, type GpusReport, type ListReport } from './core/reports/catalog.js';
 import { buildCompareReport, COMPARE_PRECISIONS, type CompareReport } from './core/reports/compare.js';
@@ -308,7 +308,11 @@ export async function fit(model: string, q: FitRequest & { layouts?: boolean }):
 }
 
 /** Decode and prefill speed of the plan `fit` would choose for the first (or native) precision. */
-export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = {}): Promise<SpeedReport> {
+export async function speed(
+  model: string,
+  q: FitRequest,
+  tuning: SpeedTuning = {},
+): Promise<SpeedReport & { rig?: RigReport }> {
   if (Array.isArray(q.precision) && q.precision.length > 1)
     throw new UserError('--precision: speed takes one precision');
   if (q.precision === 'all') throw new UserError('--precision: speed takes one precision, not "all"');
@@ -321,6 +325,16 @@ export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = 
       `${s.card.id} at ${s.precisions[0]!.id} does not fit ${o.count ? `${o.count} x ` : ''}${s.gpu.id}` +
         `${o.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`,
     );
+  }
+  const rig = s.options.rig;
+  if (rig && rigIsMixed(rig)) {
+    // the roofline reads every stage at the card the plan was sized to (speed.ts times one GPU kind)
+    const r = rigReport(rig, s.gpu.id, s.precisions);
+    r.notes.push(
+      `decode is timed at ${s.gpu.id}'s bandwidth on every GPU of ${r.label}: a lower bound where the ` +
+        'other cards are faster',
+    );
+    return { ...buildSpeedReport(s, plan, tuning), rig: r };
   }
   return buildSpeedReport(s, plan, tuning);
 }

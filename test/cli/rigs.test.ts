@@ -187,6 +187,14 @@ describe('mixed rigs', () => {
     expect(bars.map((l) => l.split(/\s+/)[2])).toEqual(['rtx-3090', 'rtx-3090', 'rtx-5090']);
   });
 
+  it('speed over a mixed rig says which card it timed', () => {
+    const r = cli(['speed', 'qwen3-30b-a3b', '--gpu', 'rtx-5090+rtx-3090', '--precision', 'q4_k_m', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.plan.gpuCount).toBe(2);
+    expect(doc.rig.notes.join('\n')).toMatch(/timed at rtx-3090's bandwidth .*lower bound/);
+  });
+
   it('bad rig input: one line, exit 2', () => {
     for (const args of [
       ['--gpu', 'rtx-5090+rtx-3090', '--count', '3'],
