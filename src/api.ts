@@ -13,7 +13,16 @@ import {
 import type { HubAccess } from './cards/hub-access.js';
 import type { Engine } from './core/engines.js';
 import { ENGINES } from './core/engines.js';
-import { type A2aBackend, A2A_BACKENDS, tpRejection, type FitOptions } from './core/fit.js';
+import {
+  type A2aBackend,
+  A2A_BACKENDS,
+  tpRejection,
+  type FitOptions,
+  type Rig,
+  rigIsMixed,
+  smallestGpu,
+} from './core/fit.js';
+import { detectRig, hostMemory } from './cards/detect.js';
 import { type KvPrecision, parseKvPrecision } from './core/kv.js';
 import { CURRENT_GENERATION, DEFAULT_UTILIZATION, vllmGeneration } from './core/overhead.js';
 import { countLayers } from './core/params.js';
@@ -26,6 +35,8 @@ import {
   selectPrecisions,
 } from './core/reports/fit.js';
 import { type AuditReport, buildAuditReport } from './core/reports/audit.js';
+import { type RigReport, rigReport } from './core/reports/fit.js';
+import { buildTopReport, TOP_PRECISIONS, TOP_SORTS, type TopReport, type TopSort } from './core/reports/top.js';
 import { buildGpusReport, buildListReport, type GpusReport, type ListReport } from './core/reports/catalog.js';
 import { buildCompareReport, COMPARE_PRECISIONS, type CompareReport } from './core/reports/compare.js';
 import {
@@ -88,6 +99,12 @@ export interface FitRequest extends Sources {
   ep?: number;
   redundantExperts?: number;
   a2a?: A2aBackend;
+  /** --gpu auto: plan only the memory the GPUs have free (what other processes hold is subtracted) */
+  freeOnly?: boolean;
+  /** llama.cpp --tensor-split: layer shares per GPU of a rig (default: by free memory, as llama.cpp) */
+  tensorSplit?: readonly number[];
+  /** --cpu-memory auto: read the host memory from the OS (overrides cpuMemoryBytes) */
+  cpuMemoryAuto?: boolean;
 }
 
 function registry(s: Sources): RegistryOptions {
@@ -96,6 +113,32 @@ function registry(s: Sources): RegistryOptions {
 
 export async function resolveGpu(name: string, s: Sources): Promise<Gpu> {
   return findGpu(await gpuCatalog(s.gpusFile), name);
+}
+
+/** A --gpu spec that names several GPUs: "auto" (this machine's), "a+b", "2xa+b", "2xa". Undefined for one
+ *  catalog GPU (the plain --gpu <id>, searched over counts). */
+export async function resolveRig(spec: string, s: Sources & { freeOnly?: boolean }): Promise<Rig | undefined> {
+  const t = spec.trim().toLowerCase();
+  if (t === 'auto') return detectRig(await gpuCatalog(s.gpusFile), { freeOnly: s.freeOnly ?? false });
+  if (s.freeOnly) throw new UserError('--free-only: reads the memory in use, so it needs --gpu auto');
+  const terms = t.split('+').map((x) => x.trim());
+  if (terms.length === 1 && !/^\d+\s*[x×]\s*\S/.test(terms[0]!)) return undefined;
+  const catalog = await gpuCatalog(s.gpusFile);
+  const slots: Rig['slots'] = [];
+  for (const term of terms) {
+    const m = /^(\d+)\s*[x×]\s*(\S.*)$/.exec(term);
+    const n = m ? Number(m[1]) : 1;
+    const name = m ? m[2]! : term;
+    if (!name || n < 1 || n > 64) {
+      throw new UserError(
+        `--gpu: "${spec}": expected GPU ids joined by "+", each optionally "<n>x" (e.g. 2xrtx-3090+rtx-5090)`,
+      );
+    }
+    const gpu = findGpu(catalog, name);
+    for (let i = 0; i < n; i++)
+      slots.push({ gpu, freeBytes: gpu.memory_bytes * gpu.usable_fraction, usedBytes: null, reportedName: null });
+  }
+  return { slots, notes: [], source: 'catalog' };
 }
 
 export function parseEngine(name: string): Engine {
@@ -133,8 +176,29 @@ function kvRows(precisions: Precision[], kv: KvPrecision, asked: FitRequest['pre
 }
 
 /** Check a fit request against the model and the GPU and fill in every default. */
-export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitRequest, 'gpu'>): FitSetup {
+export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, qIn: Omit<FitRequest, 'gpu'>, rig?: Rig): FitSetup {
   let gpu = gpuIn;
+  let q = qIn;
+  if (rig) {
+    // a rig is planned on exactly its GPUs; engine ranks are sized to its smallest card
+    const n = rig.slots.length;
+    if (q.count !== undefined && q.count !== n) {
+      throw new UserError(
+        `--count: the rig has ${n} GPU${n > 1 ? 's' : ''}; --gpu <spec> fixes the count, drop --count`,
+      );
+    }
+    gpu = rigIsMixed(rig) ? smallestGpu(rig) : rig.slots[0]!.gpu;
+    q = { ...q, count: n };
+  }
+  if (q.tensorSplit !== undefined) {
+    const n = q.count ?? 1;
+    if (n < 2 || q.tensorSplit.length !== n) {
+      throw new UserError(
+        `--tensor-split: ${q.tensorSplit.length} shares for ${n} GPU${n > 1 ? 's' : ''}: give one share per GPU ` +
+          '(with --gpu a+b, --gpu auto or --count)',
+      );
+    }
+  }
   if (q.usableFraction !== undefined) {
     if (gpu.usable_fraction >= 1) {
       throw new UserError(
@@ -243,6 +307,8 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
     nonTorchBytes: q.nonTorchBytes,
     count,
     ...(offload ? { offload } : {}),
+    ...(rig ? { rig } : {}),
+    ...(q.tensorSplit ? { tensorSplit: q.tensorSplit } : {}),
   };
   return {
     card,
@@ -258,9 +324,14 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, q: Omit<FitReq
   };
 }
 
-export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> {
-  const [r, gpu] = await Promise.all([resolveModel(model, registry(q)), resolveGpu(q.gpu, q)]);
-  if (!r.precision) return { ...fitSetupFor(r.card, r.file, gpu, q), checkpoint: r.checkpoint };
+export async function fitSetup(model: string, qIn: FitRequest): Promise<FitSetup> {
+  const q = withHostMemory(qIn);
+  const rig = await resolveRig(q.gpu, q);
+  const [r, gpu] = await Promise.all([
+    resolveModel(model, registry(q)),
+    rig ? rig.slots[0]!.gpu : resolveGpu(q.gpu, q),
+  ]);
+  if (!r.precision) return { ...fitSetupFor(r.card, r.file, gpu, q, rig), checkpoint: r.checkpoint };
   // a GGUF file is planned at its own tensors, byte for byte
   if (q.precision !== undefined) {
     throw new UserError(
@@ -268,8 +339,13 @@ export async function fitSetup(model: string, q: FitRequest): Promise<FitSetup> 
         'leave --precision out, or name the card id to plan other precisions',
     );
   }
-  const s = fitSetupFor(r.card, r.file, gpu, { ...q, precision: ['q8_0'] });
+  const s = fitSetupFor(r.card, r.file, gpu, { ...q, precision: ['q8_0'] }, rig);
   return { ...s, precisions: [r.precision], explicitPrecision: true, checkpoint: r.checkpoint };
+}
+
+/** --cpu-memory auto: the host memory the OS reports (src/cards/detect.ts hostMemory). */
+export function withHostMemory<T extends Omit<FitRequest, 'gpu'>>(q: T): T {
+  return q.cpuMemoryAuto ? { ...q, cpuMemoryBytes: hostMemory().bytes } : q;
 }
 
 /** The fewest GPUs per precision (or the check of `count` GPUs), the chosen plan and its launch command. */
@@ -282,7 +358,11 @@ export async function fit(model: string, q: FitRequest & { layouts?: boolean }):
 }
 
 /** Decode and prefill speed of the plan `fit` would choose for the first (or native) precision. */
-export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = {}): Promise<SpeedReport> {
+export async function speed(
+  model: string,
+  q: FitRequest,
+  tuning: SpeedTuning = {},
+): Promise<SpeedReport & { rig?: RigReport }> {
   if (Array.isArray(q.precision) && q.precision.length > 1)
     throw new UserError('--precision: speed takes one precision');
   if (q.precision === 'all') throw new UserError('--precision: speed takes one precision, not "all"');
@@ -295,6 +375,16 @@ export async function speed(model: string, q: FitRequest, tuning: SpeedTuning = 
       `${s.card.id} at ${s.precisions[0]!.id} does not fit ${o.count ? `${o.count} x ` : ''}${s.gpu.id}` +
         `${o.count ? '' : ' within the search limit'}: run "moe-calc fit" for the plan (exit 2: no plan to time)`,
     );
+  }
+  const rig = s.options.rig;
+  if (rig && rigIsMixed(rig)) {
+    // the roofline reads every stage at the card the plan was sized to (speed.ts times one GPU kind)
+    const r = rigReport(rig, s.gpu.id, s.precisions);
+    r.notes.push(
+      `decode is timed at ${s.gpu.id}'s bandwidth on every GPU of ${r.label}: a lower bound where the ` +
+        'other cards are faster',
+    );
+    return { ...buildSpeedReport(s, plan, tuning), rig: r };
   }
   return buildSpeedReport(s, plan, tuning);
 }
@@ -355,4 +445,87 @@ export async function audit(
   const r = registry(s);
   const cards = models.length ? await Promise.all(models.map((m) => resolveModel(m, r))) : await allCards(r);
   return buildAuditReport(cards, s.strict ?? false);
+}
+
+export interface TopRequest extends Sources {
+  /** a GPU id, a rig ("rtx-5090+rtx-3090", "2xrtx-3090") or "auto" */
+  gpu: string;
+  /** GPUs of a single --gpu id (default 1); a rig fixes its own count */
+  count?: number;
+  /** tokens per sequence every model is planned at (default 8192, capped at each model's maximum) */
+  context?: number;
+  batch?: number;
+  kvPrecision?: string;
+  /** precisions to try (default TOP_PRECISIONS: GGUF q8_0 down to iq2_xxs) */
+  precision?: readonly string[];
+  utilization?: number;
+  cpuMemoryBytes?: number;
+  cpuMemoryAuto?: boolean;
+  freeOnly?: boolean;
+  tensorSplit?: readonly number[];
+  engine?: string;
+  sort?: TopSort;
+  /** only these cards (ids, files); every card when empty */
+  models?: readonly string[];
+}
+
+/** Every card (built-in and the folders named) ranked for one rig: the best precision that fits each. */
+export async function top(qIn: TopRequest): Promise<TopReport> {
+  const q = withHostMemory(qIn);
+  const r = registry(q);
+  const sort = q.sort ?? 'params';
+  if (!(TOP_SORTS as readonly string[]).includes(sort)) {
+    throw new UserError(`--sort: expected ${TOP_SORTS.join(', ')}, got "${sort}"${didYouMean(sort, TOP_SORTS)}`);
+  }
+  const [rig, cards] = await Promise.all([
+    resolveRig(q.gpu, q),
+    q.models?.length ? Promise.all(q.models.map((m) => resolveModel(m, r))) : allCards(r),
+  ]);
+  const gpu = rig ? rig.slots[0]!.gpu : await resolveGpu(q.gpu, q);
+  const precisions = [...(q.precision ?? TOP_PRECISIONS)].map((p) => getPrecision(p.trim()).id);
+  const setups: FitSetup[] = [];
+  const failed: { id: string; name: string; reason: string }[] = [];
+  let capped = 0;
+  for (const { card, file } of cards) {
+    const max = card.architecture.max_context;
+    if (q.context !== undefined && q.context > max) capped++;
+    try {
+      setups.push(
+        fitSetupFor(
+          card,
+          file,
+          gpu,
+          {
+            ...q,
+            precision: precisions,
+            count: rig ? undefined : (q.count ?? 1),
+            context: q.context === undefined ? undefined : Math.min(q.context, max),
+          },
+          rig,
+        ),
+      );
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      failed.push({ id: card.id, name: card.name, reason: e.message });
+    }
+  }
+  if (!setups.length && failed.length) throw new UserError(failed[0]!.reason);
+  const s0 = setups[0];
+  const rigR = rig && s0 ? rigReport(rig, s0.gpu.id, s0.precisions) : null;
+  const notes: string[] = [];
+  if (capped) notes.push(`${capped} model(s) planned at their own maximum context, below --context`);
+  if (rig && rigIsMixed(rig))
+    notes.push(`decode speeds use ${smallestGpu(rig).id}'s bandwidth for every GPU of the rig (a lower bound)`);
+  const count = rig ? rig.slots.length : (q.count ?? 1);
+  return buildTopReport(setups, failed, {
+    gpu: { id: s0?.gpu.id ?? gpu.id, name: s0?.gpu.name ?? gpu.name, memoryBytes: gpu.memory_bytes, count },
+    rig: rigR,
+    context: q.context ?? DEFAULT_CONTEXT,
+    batch: q.batch ?? 1,
+    kvPrecision: (q.kvPrecision ?? 'bf16').toLowerCase(),
+    hostMemoryBytes: q.cpuMemoryBytes ?? null,
+    precisions,
+    sort,
+    notes,
+  });
 }

@@ -16,6 +16,7 @@ import { gpusCommand } from './commands/gpus.js';
 import { auditCommand } from './commands/audit.js';
 import { importCommand } from './commands/import.js';
 import { speedCommand } from './commands/speed.js';
+import { topCommand } from './commands/top.js';
 import { checkCommand, defineCheckCommand } from './commands/check.js';
 
 /** --kv-precision: which rows each KV type runs on (src/core/kv.ts parseKvPrecision, api.ts kvRows). */
@@ -115,7 +116,11 @@ Example: moe-calc show mixtral-8x7b --json`,
       'fewest GPUs of one kind that hold weights + KV cache + overhead, per precision, with the per-GPU plan',
     )
     .argument('<model>', 'card id, card file, config.json / model folder, or Hugging Face id (org/name[@rev])')
-    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090)')
+    .requiredOption(
+      '--gpu <id>',
+      'GPU id from "moe-calc gpus" (for example h100, a100-40g, rtx-4090); "auto" = this machine\'s GPUs; ' +
+        'a rig of several: rtx-5090+rtx-3090, 2xrtx-3090+rtx-5090 (planned on exactly those GPUs)',
+    )
     .option(
       '--precision <p>',
       `weight precision(s), comma-separated, or "all": ${PRECISION_IDS.join(', ')} (default: native, ` +
@@ -175,7 +180,18 @@ Example: moe-calc show mixtral-8x7b --json`,
     .option('--num-redundant-experts <n>', 'EPLB redundant experts, spread over the EP ranks (they add memory)')
     .option('--a2a-backend <name>', 'all-to-all buffers to reserve: none (vLLM default), deepep-ht, deepep-ll')
     .option('--layouts', 'compare every allowed layout (TP, DP, EP, PP) of --count GPUs side by side')
-    .option('--cpu-memory <GB>', 'host RAM available for offloaded experts (GB); enables expert offload')
+    .option(
+      '--cpu-memory <GB|auto>',
+      'host RAM available for offloaded experts (GB; auto = what the OS reports available); enables expert offload',
+    )
+    .option(
+      '--free-only',
+      'with --gpu auto: plan only the memory each GPU has free (what other processes hold is subtracted)',
+    )
+    .option(
+      '--tensor-split <a,b,..>',
+      'GGUF rows on a rig: layer shares per GPU, as llama.cpp -ts (default: by free memory, as llama.cpp)',
+    )
     .option(
       '--offload-experts <N|auto>',
       'keep the routed experts of the first N MoE layers in host memory (llama.cpp --n-cpu-moe); auto ' +
@@ -202,7 +218,10 @@ Examples:
   moe-calc fit grok-2 --gpu a100-40g
   moe-calc fit grok-2 --gpu a100-40g --precision bf16 --count 8
   moe-calc fit qwen3-30b-a3b --gpu rtx-4090 --precision q4_k_m --context 32k --json
-  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan`,
+  moe-calc fit grok-2 --gpu a100-40g --engine sglang     the launch command for the chosen plan
+  moe-calc fit qwen3-30b-a3b --gpu auto                  this machine's GPUs (nvidia-smi, rocm-smi, sysctl)
+  moe-calc fit qwen3-30b-a3b --gpu rtx-5090+rtx-3090 --precision q4_k_m --engine llama.cpp
+                                                         a mixed rig: llama.cpp's layer split, --tensor-split`,
     )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => fitCommand(model, o as never))));
 
@@ -210,7 +229,7 @@ Examples:
     .command('speed')
     .description('decode and prefill speed of a plan: roofline estimate with an error band from published measurements')
     .argument('<model>', 'card id, card file, config.json / model folder, or Hugging Face id (org/name[@rev])')
-    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus"')
+    .requiredOption('--gpu <id>', 'GPU id from "moe-calc gpus", "auto" (this machine\'s) or a rig (rtx-5090+rtx-3090)')
     .option('--count <n>', 'GPUs (default: the fewest that fit)')
     .option('--precision <p>', 'one weight precision (default: the native one)')
     .option('--context <tokens>', 'tokens in context while decoding (default 8192)')
@@ -220,7 +239,15 @@ Examples:
       '--engine <name>',
       'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF precisions, else vllm)',
     )
-    .option('--cpu-memory <GB>', 'host RAM for offloaded experts (GB)')
+    .option('--cpu-memory <GB|auto>', 'host RAM for offloaded experts (GB; auto = what the OS reports available)')
+    .option(
+      '--free-only',
+      'with --gpu auto: plan only the memory each GPU has free (what other processes hold is subtracted)',
+    )
+    .option(
+      '--tensor-split <a,b,..>',
+      'GGUF rows on a rig: layer shares per GPU, as llama.cpp -ts (default: by free memory, as llama.cpp)',
+    )
     .option('--offload-experts <N|auto>', 'routed experts of the first N MoE layers in host memory')
     .option('--host-bandwidth <GB/s>', 'host memory bandwidth for offloaded experts (default 60)')
     .option('--bw-efficiency <f>', 'fraction of GPU memory bandwidth achieved (default: the engine profile)')
@@ -243,6 +270,52 @@ host bandwidth. Prefill = 2 x active parameters x prompt tokens + attention FLOP
 Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precision q4_k_m`,
     )
     .action((model: string, _o, cmd: Command) => run(globals(cmd).then((o) => speedCommand(model, o as never))));
+
+  program
+    .command('top')
+    .description('what runs on this rig: every model ranked, with the best precision that fits, max context and speed')
+    .requiredOption(
+      '--gpu <id>',
+      '"auto" (this machine\'s GPUs, read by nvidia-smi / rocm-smi / sysctl), a GPU id from "moe-calc gpus", ' +
+        'or a rig: rtx-5090+rtx-3090, 2xrtx-3090',
+    )
+    .option('--count <n>', 'GPUs of a single --gpu id (default 1; a rig or auto fixes its own)')
+    .option('--context <tokens>', 'tokens per sequence each model must hold (default 8192, capped at its maximum)')
+    .option('--batch <n>', 'concurrent sequences (default 1)')
+    .option(
+      '--precision <p>',
+      'precisions to try, comma-separated, or "all" (default: GGUF q8_0, q6_k, q5_k_m, q4_k_m, q3_k_m, q2_k, ' +
+        'iq2_xxs; add bf16, fp8, int4 for vLLM rows)',
+    )
+    .option('--kv-precision <p>', 'KV cache precision (default bf16)')
+    .option(
+      '--cpu-memory <GB|auto>',
+      'host RAM for offloaded experts (GB; auto = what the OS reports available): MoE models may keep experts there',
+    )
+    .option('--free-only', 'with --gpu auto: plan only the memory each GPU has free')
+    .option('--tensor-split <a,b,..>', 'GGUF rows on a rig: layer shares per GPU, as llama.cpp -ts')
+    .option('--utilization <f>', 'as in fit')
+    .option('--engine <name>', 'speed profile: llama.cpp, vllm or sglang (default: llama.cpp for GGUF, else vllm)')
+    .option('--sort <key>', 'params (largest model first, default), speed, context or name')
+    .option('--only <ids>', 'only these models (comma-separated ids or card files)')
+    .addHelpText(
+      'after',
+      `
+For every card (built-in, plus --models folders) the precisions are tried from the most bits per weight
+down; the first that fits on exactly these GPUs (a rig of several is planned as one machine: llama.cpp's
+layer split for GGUF files, every engine rank sized to the smallest card) is the model's row. With
+--cpu-memory the routed experts of the first MoE layers may live in host memory (llama.cpp --n-cpu-moe),
+so larger MoE models fit. Rows that fit come first; "moe-calc fit <model> --gpu <same>" gives the full
+plan and the launch command of any row.
+${EXIT_CODES}
+
+Examples:
+  moe-calc top --gpu auto                         this machine's GPUs
+  moe-calc top --gpu rtx-4090 --count 2 --context 32k
+  moe-calc top --gpu rtx-5090+rtx-3090 --cpu-memory 128 --sort speed
+  moe-calc top --gpu apple-m4-max-128 --json`,
+    )
+    .action((_o, cmd: Command) => run(globals(cmd).then((o) => topCommand(o as never))));
 
   program
     .command('compare')

@@ -13,8 +13,16 @@ export {
   list,
   type Sources,
   show,
+  showOrCheckpoint,
   speed,
+  top,
+  type TopRequest,
+  resolveRig,
 } from './api.js';
+export type { TopReport } from './core/reports/top.js';
+export type { CheckpointOnlyReport } from './core/reports/show.js';
+export type { CheckpointCheck } from './core/checkpoint.js';
+export { llamaCppSplit, type Rig } from './core/fit.js';
 export type { AuditClaim, AuditReport } from './core/reports/audit.js';
 export type { GpusReport, ListReport } from './core/reports/catalog.js';
 export type { CompareReport } from './core/reports/compare.js';

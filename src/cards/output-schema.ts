@@ -96,6 +96,36 @@ export const ShowCardOutput = z
   .passthrough();
 
 export const ShowOutput = z.union([ShowCardOutput, CheckpointOnlyOutput]);
+/** A rig (--gpu auto, --gpu a+b): its GPUs in device order, what was read, the notes. */
+const rigOutput = z
+  .object({
+    label: z.string(),
+    source: z.string(),
+    mixed: z.boolean(),
+    gpus: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        reportedName: z.string().nullable(),
+        memoryBytes: bytes,
+        usableFraction: z.number().positive().max(1),
+        usedBytes: bytes.nullable(),
+        freeBytes: bytes,
+      }),
+    ),
+    notes: z.array(z.string()),
+  })
+  .nullable();
+
+/** A llama.cpp layer split over a rig: per stage its GPU and layers, the output layer's stage, -ts. */
+const splitOutput = z
+  .object({
+    gpus: z.array(z.string()),
+    layers: z.array(z.tuple([count, count])),
+    outputStage: count,
+    tensorSplit: z.array(count),
+  })
+  .optional();
 
 export const FitOutput = z
   .object({
@@ -119,12 +149,59 @@ export const FitOutput = z
             kvCacheTokens: count,
             shortfallBytes: bytes,
             weightsTotalBytes: bytes,
+            split: splitOutput,
           })
           .passthrough(),
         z.object({ precision: z.string(), fits: z.literal(false), gpuCount: z.null(), reason: z.string() }),
       ]),
     ),
     assumptions: z.record(z.string(), z.unknown()),
+    rig: rigOutput.optional(),
+  })
+  .passthrough();
+
+export const TopOutput = z
+  .object({
+    schemaVersion: z.literal(1),
+    rig: rigOutput,
+    gpu: z.object({ id: z.string(), name: z.string(), memoryBytes: bytes, count }),
+    request: z.object({
+      context: count,
+      batch: count,
+      kvPrecision: z.string(),
+      hostMemoryBytes: bytes.nullable(),
+      precisions: z.array(z.string()),
+      sort: z.enum(['params', 'speed', 'context', 'name']),
+    }),
+    fitting: count,
+    rows: z.array(
+      z.object({
+        rank: count,
+        model: z.object({
+          id: z.string(),
+          name: z.string(),
+          totalParams: count,
+          activeParams: count,
+          moe: z.boolean(),
+        }),
+        fits: z.boolean(),
+        precision: z.string().nullable(),
+        bitsPerWeight: z.number().positive().nullable(),
+        weightsTotalBytes: bytes.nullable(),
+        layout: z.string().nullable(),
+        gpuCount: count.nullable(),
+        context: count,
+        maxContext: count.nullable(),
+        maxContextIsModelLimit: z.boolean(),
+        usedBytes: bytes.nullable(),
+        budgetBytes: bytes.nullable(),
+        decodeTokensPerSecond: z.number().nonnegative().nullable(),
+        offload: z.object({ layers: count, hostBytes: bytes }).nullable(),
+        shortfallBytes: bytes.nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
+    notes: z.array(z.string()),
   })
   .passthrough();
 
@@ -225,4 +302,5 @@ export const OUTPUT_SCHEMAS = {
   compare: CompareOutput,
   audit: AuditOutput,
   check: CheckOutput,
+  top: TopOutput,
 };

@@ -1,6 +1,7 @@
 // moe-calc fit <model> --gpu <id>: flags -> request -> report -> output.
 import { type FitRequest, fit } from '../api.js';
 import { fitDoc } from '../render/fit.js';
+import { UserError } from '../errors.js';
 import { emit, type GlobalOptions, intFlag, numFlag, sourcesOf, unitOf } from './common.js';
 
 export interface FitFlags extends GlobalOptions {
@@ -31,6 +32,21 @@ export interface FitFlags extends GlobalOptions {
   numRedundantExperts?: string;
   a2aBackend?: string;
   layouts?: boolean;
+  freeOnly?: boolean;
+  tensorSplit?: string;
+}
+
+/** --tensor-split 3,1: llama.cpp's per-GPU shares (non-negative numbers, not all zero). */
+function tensorSplitFlag(raw: string | undefined): number[] | undefined {
+  if (raw === undefined) return undefined;
+  const parts = String(raw)
+    .split(/[,/]/)
+    .map((x) => x.trim());
+  const v = parts.map(Number);
+  if (parts.some((x) => !/^\d+(\.\d+)?$/.test(x)) || v.every((x) => x === 0)) {
+    throw new UserError(`--tensor-split: expected comma-separated shares per GPU such as 3,1, got "${raw}"`);
+  }
+  return v;
 }
 
 const gbToBytes = (gb: number | undefined) => (gb === undefined ? undefined : Math.round(gb * 1e9));
@@ -59,7 +75,13 @@ export function fitRequest(f: FitFlags): FitRequest {
     activationBytes: gbToBytes(numFlag('--activation-gb', f.activationGb, 0, 10_000, true)),
     nonTorchBytes: gbToBytes(numFlag('--non-torch-gb', f.nonTorchGb, 0, 10_000, true)),
     engine: f.engine,
-    cpuMemoryBytes: gbToBytes(numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000)),
+    cpuMemoryBytes:
+      f.cpuMemory?.trim().toLowerCase() === 'auto'
+        ? undefined
+        : gbToBytes(numFlag('--cpu-memory', f.cpuMemory, 0, 1_000_000)),
+    ...(f.cpuMemory?.trim().toLowerCase() === 'auto' ? { cpuMemoryAuto: true } : {}),
+    ...(f.freeOnly ? { freeOnly: true } : {}),
+    ...(f.tensorSplit !== undefined ? { tensorSplit: tensorSplitFlag(f.tensorSplit) } : {}),
     textOnly: f.textOnly ?? false,
     dp: intFlag('--dp', f.dp, 1, 100_000),
     expertParallel: f.expertParallel,

@@ -22,6 +22,10 @@ export async function speedCommand(model: string, f: SpeedFlags): Promise<number
     hostBandwidth: host === undefined ? undefined : host * 1e9,
     promptTokens: intFlag('--prompt', f.prompt, 1, 10_000_000, true),
   });
-  emit(f, report, () => speedDoc(report, unitOf(f)));
+  // a mixed rig: what the estimate assumed about its cards
+  emit(f, report, () => [
+    ...speedDoc(report, unitOf(f)),
+    ...(report.rig?.notes ?? []).map((t) => ({ kind: 'line' as const, text: `rig: ${t}` })),
+  ]);
   return 0;
 }

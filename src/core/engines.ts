@@ -5,9 +5,9 @@
 // --max-num-seqs, --enforce-eager); SGLang
 // `python3 -m sglang.launch_server` server arguments (docs.sglang.io, v0.5: --model-path, --tp,
 // --pp-size, --quantization, --context-length, --mem-fraction-static, --kv-cache-dtype, --nnodes, --node-rank,
-// --dist-init-addr); llama.cpp `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe,
-// -fa on|off|auto, -ctk / -ctv (--cache-type-k / --cache-type-v: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl,
-// q5_0, q5_1)).
+// --dist-init-addr); llama.cpp `llama-server` (tools/server/README.md: -m, -c, -ngl, --n-cpu-moe, --split-mode,
+// -ts/--tensor-split, -fa on|off|auto, -ctk / -ctv (--cache-type-k / --cache-type-v: f32, f16, bf16, q8_0, q4_0,
+// q4_1, iq4_nl, q5_0, q5_1)).
 import { ggmlKvType, parseKvPrecision } from './kv.js';
 import type { Card } from './types.js';
 import type { Plan } from './fit.js';
@@ -167,6 +167,9 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   const file = x.modelFile ?? `${card.id}-${quant}.gguf`;
   const argv = ['llama-server', '-m', file, '-c', String(x.maxModelLen), '-ngl', '999'];
   if (plan.gpuCount > 1) argv.push('--split-mode', 'layer');
+  // the planned layer split, pinned: per GPU its layers (the output layer on its GPU), so the boundaries do
+  // not move with whatever memory happens to be free at load (llama.cpp's default split)
+  if (plan.split) argv.push('--tensor-split', plan.split.tensorSplit.join(','));
   if (/^fp8/.test(x.kvPrecision)) notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
   else {
     // quantised V needs flash attention (llama-context.cpp refuses a quantised V cache without it): -fa on
@@ -186,5 +189,5 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
 
 /** Quote an argument for a POSIX shell when it needs it. */
 export function shellQuote(a: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

@@ -101,6 +101,84 @@ export interface FitOptions {
   memFractionStatic?: number;
   /** SGLang --enable-dp-lm-head: the LM head split over the attention TP group only (not the whole TP x DP) */
   dpLmHead?: boolean;
+  /** a rig of several cards (--gpu auto, --gpu a+b): GGUF rows split its layers as llama.cpp does, over
+   *  exactly these GPUs; engine rows plan every rank as the smallest card (the caller passes it as `gpu`) */
+  rig?: Rig;
+  /** llama.cpp --tensor-split: the share of layers per GPU (default: by memory free, as llama.cpp does) */
+  tensorSplit?: readonly number[];
+}
+
+/** One GPU of a rig: its catalog entry (memory already reduced with --free-only), the memory free when
+ *  read (llama.cpp's default split weight) and what the detecting tool reported. */
+export interface RigSlot {
+  gpu: Gpu;
+  freeBytes: number;
+  usedBytes: number | null;
+  reportedName: string | null;
+}
+
+/** The GPUs of one machine, in device order, with what was noticed reading them. */
+export interface Rig {
+  slots: RigSlot[];
+  notes: string[];
+  /** 'catalog' for a --gpu spec, else the tool that reported them (nvidia-smi, rocm-smi, sysctl) */
+  source: string;
+}
+
+/** Whether a rig's cards differ in kind or memory (engines then size every rank to the smallest). */
+export function rigIsMixed(r: Rig): boolean {
+  const a = r.slots[0]?.gpu;
+  return r.slots.some(
+    (s) => s.gpu.id !== a?.id || s.gpu.memory_bytes !== a.memory_bytes || s.gpu.usable_fraction !== a.usable_fraction,
+  );
+}
+
+/** The card with the least usable memory: the one every tensor-parallel rank is sized to. */
+export function smallestGpu(r: Rig): Gpu {
+  let g = r.slots[0]!.gpu;
+  for (const s of r.slots)
+    if (s.gpu.memory_bytes * s.gpu.usable_fraction < g.memory_bytes * g.usable_fraction) g = s.gpu;
+  return g;
+}
+
+/** How llama.cpp assigns layers to devices with --split-mode layer and every layer offloaded
+ *  (ggml-org/llama.cpp src/llama-model.cpp, load_tensors: "default split, by free memory"; -ts/--tensor-split
+ *  replaces the weights): the weights are summed into cumulative fractions, and of the n_layer + 1 offloaded
+ *  layers (the repeating ones, then the output layer as index n_layer) layer il goes to the first device
+ *  whose cumulative fraction exceeds il / (n_layer + 1) (std::upper_bound). Returns the first layer of
+ *  each device (length devices + 1, the last entry n_layer) and the device of the output layer. The
+ *  arithmetic is float32, as llama.cpp's. */
+export function llamaCppSplit(nLayer: number, weights: readonly number[]): { starts: number[]; output: number } {
+  const f = Math.fround;
+  const cum: number[] = [];
+  let sum = f(0);
+  for (const w of weights) {
+    sum = f(sum + f(w));
+    cum.push(sum);
+  }
+  const fr = cum.map((c) => f(c / sum));
+  const act = nLayer + 1;
+  const deviceOf = (il: number) => {
+    const x = f(il / act);
+    let i = 0;
+    while (i < fr.length && !(fr[i]! > x)) i++;
+    return Math.min(i, fr.length - 1);
+  };
+  const starts = [0];
+  for (let dev = 1; dev < weights.length; dev++) {
+    let s = starts[dev - 1]!;
+    while (s < nLayer && deviceOf(s) < dev) s++;
+    starts.push(s);
+  }
+  starts.push(nLayer);
+  return { starts, output: deviceOf(nLayer) };
+}
+
+/** The --tensor-split that reproduces a split exactly: per device, its layers (the output layer counted on
+ *  its device). Proportions of n_layer + 1 land every boundary where llama.cpp's comparison puts it. */
+export function tensorSplitOf(split: { starts: number[]; output: number }): number[] {
+  const n = split.starts.length - 1;
+  return Array.from({ length: n }, (_, i) => split.starts[i + 1]! - split.starts[i]! + (i === split.output ? 1 : 0));
 }
 
 export const A2A_BACKENDS = ['none', 'deepep-ht', 'deepep-ll'] as const;
@@ -166,6 +244,9 @@ export interface Plan {
   shortfallBytes: number;
   /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
   offload?: { layers: number; hostBytes: number; hostCapacityBytes: number };
+  /** a llama.cpp layer split (GGUF over several GPUs): per stage its GPU and layers [from, to), the stage
+   *  holding the output layer, and the --tensor-split that reproduces it */
+  split?: { gpus: string[]; layers: [number, number][]; outputStage: number; tensorSplit: number[] };
 }
 
 export interface LayerBytes {
@@ -487,14 +568,23 @@ export function evaluateLayout(
   const cut = offloadCutoff(a, offloadLayers);
   const capacity = Math.floor(gpu.memory_bytes * gpu.usable_fraction);
   const n = tp * pp * dp;
+  // llama.cpp over several GPUs: its own layer split, each stage on its own card of the rig
+  const lsplit =
+    o.precision.gguf && pp > 1
+      ? llamaCppSplit(
+          L,
+          o.tensorSplit ?? (o.rig?.slots.length === pp ? o.rig.slots.map((x) => x.freeBytes) : new Array(pp).fill(1)),
+        )
+      : undefined;
+  const stageGpu = (s: number) => (lsplit && o.rig?.slots.length === pp ? o.rig.slots[s]!.gpu : gpu);
+  const outStage = lsplit ? lsplit.output : pp - 1;
   const r = runtimeOverheads(a, gpu, o, tp, pp * dp);
   // SGLang sizes its static pool (weights + KV) as mem_fraction_static of the memory free at start-up
   const mfs =
     r.engine === 'sglang' ? (o.memFractionStatic ?? sglangMemFraction(capacity / 2 ** 20, tp * dp, pp, dp)) : 0;
-  const budget =
-    r.engine === 'sglang'
-      ? Math.floor((capacity - r.nonTorch) * mfs) + r.nonTorch
-      : Math.floor(capacity * o.utilization);
+  const budgetOf = (cap: number) =>
+    r.engine === 'sglang' ? Math.floor((cap - r.nonTorch) * mfs) + r.nonTorch : Math.floor(cap * o.utilization);
+  const budget = budgetOf(capacity);
   const llama = r.engine === 'llama.cpp';
   const nonTorch = r.nonTorch;
   const graphs = r.cudaGraphs;
@@ -521,9 +611,13 @@ export function evaluateLayout(
   let minContext = Number.POSITIVE_INFINITY;
   let minConcurrency = Number.POSITIVE_INFINITY;
   let minPoolTokens = Number.POSITIVE_INFINITY;
+  let allFit = true;
   for (let s = 0; s < pp; s++) {
-    const from = stageStart(L, pp, s);
-    const to = stageStart(L, pp, s + 1);
+    const from = lsplit ? lsplit.starts[s]! : stageStart(L, pp, s);
+    const to = lsplit ? lsplit.starts[s + 1]! : stageStart(L, pp, s + 1);
+    const sg = stageGpu(s);
+    const sCapacity = sg === gpu ? capacity : Math.floor(sg.memory_bytes * sg.usable_fraction);
+    const sBudget = sg === gpu ? budget : budgetOf(sCapacity);
     const offloaded = lb.routedPrefix[Math.min(to, cut)]! - lb.routedPrefix[Math.min(from, cut)]!;
     const routed = lb.routedPrefix[to]! - lb.routedPrefix[from]! - offloaded;
     const shared = lb.sharedPrefix[to]! - lb.sharedPrefix[from]!;
@@ -532,7 +626,7 @@ export function evaluateLayout(
       rest / tp + routed * expertShare + shared / sharedShard + (lb.replicatedPrefix[to]! - lb.replicatedPrefix[from]!);
     if (llama) {
       // the input embedding stays in host memory; a tied output layer is a copy of it on the last GPU
-      if (s === pp - 1) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
+      if (s === outStage) w += lb.head + (a.tie_embeddings ? lb.embed : 0);
     } else {
       if (s === 0) w += (lb.embed + (o.towerBytes ?? 0)) / tp;
       if (s === pp - 1) w += lb.head / headShard + (a.tie_embeddings && pp > 1 ? lb.embed / tp : 0);
@@ -549,15 +643,17 @@ export function evaluateLayout(
     // each data-parallel replica holds its own share of the sequences
     const kvB = Math.ceil(kvBytesFor(kv, o.context, sequences));
     // the last stage holds the output layer's peak too (vLLM's sampler run, llama.cpp's logits)
-    let act = s === pp - 1 ? r.lastStageActivation : r.activation;
+    let act = s === outStage ? r.lastStageActivation : r.activation;
     // llama.cpp with experts in host memory: the main GPU also makes room for one expert tensor
     if (llama && s === 0 && offloadLayers > 0 && o.activationBytes === undefined)
       act = Math.max(act, llamaCppOpOffloadBytes(lb.largestExpertTensor));
     const total = weights + kvB + act + nonTorch + graphs + comm;
-    if (!withStages && worst && total <= worst.totalBytes) continue;
+    if (total > sBudget) allFit = false;
+    // the worst stage is the one with the least memory left (the most loaded one when the GPUs are alike)
+    if (!withStages && worst && sBudget - total >= worst.freeBytes) continue;
     if (withStages) {
       // context and concurrency limits only for the plan that is shown, not for every layout searched
-      const free = budget - (weights + act + nonTorch + graphs + comm);
+      const free = sBudget - (weights + act + nonTorch + graphs + comm);
       minContext = Math.min(minContext, maxContextFor(kv, free, sequences));
       const perSeq = kvBytesFor(kv, o.context, 1);
       minConcurrency = Math.min(
@@ -580,18 +676,18 @@ export function evaluateLayout(
       cudaGraphBytes: graphs,
       overheadBytes: act + nonTorch + graphs + comm,
       totalBytes: total,
-      capacityBytes: capacity,
-      budgetBytes: budget,
-      freeBytes: budget - total,
+      capacityBytes: sCapacity,
+      budgetBytes: sBudget,
+      freeBytes: sBudget - total,
     };
     if (withStages) stages.push(perGpu);
-    if (!worst || perGpu.totalBytes > worst.totalBytes) worst = perGpu;
+    if (!worst || perGpu.freeBytes < worst.freeBytes) worst = perGpu;
   }
   const pg = worst!;
   const maxContext = Math.min(minContext, a.max_context);
   const hostBytes = Math.ceil(lb.routedPrefix[cut]!);
   const hostCapacity = o.offload?.hostBytes ?? 0;
-  const fits = pg.totalBytes <= budget && hostBytes <= (o.offload ? hostCapacity : 0);
+  const fits = allFit && hostBytes <= (o.offload ? hostCapacity : 0);
   return {
     precision: o.precision.id,
     gpuCount: n,
@@ -610,8 +706,18 @@ export function evaluateLayout(
       : Number.MAX_SAFE_INTEGER,
     kvCacheTokens: Number.isFinite(minPoolTokens) ? minPoolTokens : 0,
     kvCacheTokensTotal: Number.isFinite(minPoolTokens) ? minPoolTokens * dp : 0,
-    shortfallBytes: Math.max(0, pg.totalBytes - budget),
+    shortfallBytes: Math.max(0, pg.totalBytes - pg.budgetBytes),
     ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
+    ...(lsplit && withStages
+      ? {
+          split: {
+            gpus: Array.from({ length: pp }, (_, s) => stageGpu(s).id),
+            layers: Array.from({ length: pp }, (_, s): [number, number] => [lsplit.starts[s]!, lsplit.starts[s + 1]!]),
+            outputStage: lsplit.output,
+            tensorSplit: tensorSplitOf(lsplit),
+          },
+        }
+      : {}),
   };
 }
 
@@ -821,6 +927,14 @@ export function allLayouts(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptio
  *  going to the layout with the least memory per GPU. At that GPU count planForCount then weighs the
  *  data-parallel / expert-parallel layouts (with --dp fixed, every layout carries that many replicas). */
 export function fitPlan(card: Card, d: ParamDerivation, gpu: Gpu, o: FitOptions): Plan | undefined {
+  // a rig is planned on exactly its GPUs; llama.cpp puts one layer range on each
+  if (o.rig && o.precision.gguf && o.rig.slots.length > 1) {
+    const n = o.rig.slots.length;
+    if (n > card.architecture.num_layers) return undefined;
+    return o.offload
+      ? evaluateWithOffload(card, d, gpu, o, 1, n, true)
+      : evaluateLayout(card, d, gpu, o, 1, n, 0, true);
+  }
   if (o.count !== undefined) return planForCount(card, d, gpu, o, o.count);
   checkEpOptions(card, o);
   const onlyTp = fixedTp(o);

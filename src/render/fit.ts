@@ -27,7 +27,8 @@ export function shortGpuName(name: string): string {
 }
 
 export function fitAnswer(r: FitReport, unit: ByteUnit): Text {
-  const gpuName = shortGpuName(r.gpu.name);
+  // a rig reads "Fits rtx-5090 + rtx-3090 at ..." rather than a count of one kind
+  const gpuName = r.rig?.mixed ? r.rig.label : shortGpuName(r.gpu.name);
   const rows = r.plans;
   const fitting = rows.filter((p): p is Planned => planned(p) && p.fits);
   const ctx = (p: Planned) =>
@@ -38,16 +39,17 @@ export function fitAnswer(r: FitReport, unit: ByteUnit): Text {
     if (fitting.length) {
       const first = fitting[0]!;
       return span(
-        `Fits ${r.count} x ${gpuName} at ${fitting.map((p) => p.precision).join(', ')} ` +
+        `Fits ${r.rig?.mixed ? '' : `${r.count} x `}${gpuName} at ${fitting.map((p) => p.precision).join(', ')} ` +
           `(${first.precision}: ${layoutName(first)}, ${ctx(first)}).`,
         'green',
       );
     }
     const shorts = rows.filter(planned);
-    if (!shorts.length) return span(`No allowed layout of ${r.count} x ${gpuName} for this model.`, 'red');
+    const on = r.rig?.mixed ? gpuName : `${r.count} x ${gpuName}`;
+    if (!shorts.length) return span(`No allowed layout of ${on} for this model.`, 'red');
     const best = shorts.reduce((a, b) => (b.shortfallBytes < a.shortfallBytes ? b : a));
     return span(
-      `Does not fit ${r.count} x ${gpuName} at ${rows.map((p) => p.precision).join(', ')}: ` +
+      `Does not fit ${on} at ${rows.map((p) => p.precision).join(', ')}: ` +
         `short ${bytes(best.shortfallBytes, unit)} per GPU at best${rows.length > 1 ? ` (${best.precision})` : ''}.`,
       'red',
     );
@@ -73,7 +75,9 @@ function stageGroups(p: Planned): { first: number; last: number; stage: PerGpu }
     const first = s * perStage;
     const last = first + perStage - 1;
     const prev = groups.at(-1);
+    // a llama.cpp split: every stage holds its own layers on its own card, one bar each
     const same =
+      !p.split &&
       prev &&
       prev.stage.weightsBytes === st.weightsBytes &&
       prev.stage.kvBytes === st.kvBytes &&
@@ -90,7 +94,9 @@ function planBars(r: FitReport, p: Planned, unit: ByteUnit): Block[] {
     {
       kind: 'line',
       text: span(
-        `Plan at ${p.precision}: ${p.gpuCount} x ${r.gpu.id}, ${layoutName(p)}   (# weights, k KV ` +
+        `Plan at ${p.precision}: ` +
+          `${p.split || (r.rig?.mixed && r.count) ? r.rig!.label : `${p.gpuCount} x ${r.gpu.id}`}, ` +
+          `${layoutName(p)}   (# weights, k KV ` +
           `cache, o overhead, . free)`,
         'bold',
       ),
@@ -98,12 +104,22 @@ function planBars(r: FitReport, p: Planned, unit: ByteUnit): Block[] {
   ];
   const groups = stageGroups(p);
   const width = String(p.gpuCount - 1).length;
-  for (const g of groups) {
+  // a llama.cpp layer split: each stage's card and layers (the output layer marked)
+  const split = p.split;
+  const idWidth = split ? Math.max(...split.gpus.map((g) => g.length)) : 0;
+  const wheres = groups.map((_, i) =>
+    split
+      ? ` ${split.gpus[i]!.padEnd(idWidth)} L${split.layers[i]![0]}-${split.layers[i]![1] - 1}` +
+        (i === split.outputStage ? '+out' : '')
+      : '',
+  );
+  const whereWidth = Math.max(0, ...wheres.map((w) => w.length));
+  for (const [i, g] of groups.entries()) {
     const range = g.first === g.last ? String(g.first) : `${g.first}-${g.last}`;
     const st = g.stage;
     out.push({
       kind: 'bar',
-      label: `GPU ${range.padEnd(2 * width + 1)}`,
+      label: `GPU ${range.padEnd(2 * width + 1)}${wheres[i]!.padEnd(whereWidth)}`,
       parts: [
         { value: st.weightsBytes, char: '#' },
         { value: st.kvBytes, char: 'k' },
@@ -386,11 +402,19 @@ export function fitDoc(r: FitReport, o: FitRenderOptions): Doc {
   const usable = r.gpu.usableFraction < 1 ? `, ${Math.round(r.gpu.usableFraction * 100)}% usable by the GPU` : '';
   const q = r.request;
   const doc: Doc = [
-    {
-      kind: 'title',
-      text: `${r.model.name} on ${r.gpu.name}`,
-      detail: `(${bytes(r.gpu.memoryBytes, u)} each${usable})`,
-    },
+    r.rig && (r.rig.mixed || r.rig.source !== 'catalog')
+      ? {
+          kind: 'title',
+          text: `${r.model.name} on ${r.rig.label}`,
+          detail: `(${r.rig.gpus.map((g) => bytes(g.memoryBytes, u)).join(' + ')}${usable}${
+            r.rig.source !== 'catalog' ? `; read by ${r.rig.source}` : ''
+          })`,
+        }
+      : {
+          kind: 'title',
+          text: `${r.model.name} on ${r.gpu.name}`,
+          detail: `(${bytes(r.gpu.memoryBytes, u)} each${usable})`,
+        },
     { kind: 'line', text: fitAnswer(r, u) },
     {
       kind: 'line',
@@ -417,6 +441,10 @@ export function fitDoc(r: FitReport, o: FitRenderOptions): Doc {
   const chosen = r.plans.find((p): p is Planned => planned(p) && p.precision === r.chosen?.precision);
   doc.push(...layoutsBlocks(r, u));
   if (chosen) doc.push({ kind: 'blank' }, ...planBars(r, chosen, u));
+  if (r.rig?.notes.length) {
+    doc.push({ kind: 'blank' });
+    for (const n of r.rig.notes) doc.push({ kind: 'line', text: span(`rig: ${n}`, 'dim'), indent: 2 });
+  }
   if (r.warnings.length) {
     doc.push({ kind: 'blank' });
     for (const w of r.warnings) doc.push({ kind: 'line', text: span(`warning: ${w}`, 'yellow'), indent: 2 });
@@ -427,7 +455,8 @@ export function fitDoc(r: FitReport, o: FitRenderOptions): Doc {
       {
         kind: 'line',
         text: span(
-          `Launch with ${r.launch.engine} (plan at ${r.chosen!.precision}, ${r.chosen!.gpuCount} x ${r.gpu.id}):`,
+          `Launch with ${r.launch.engine} (plan at ${r.chosen!.precision}, ` +
+            `${r.rig?.mixed ? r.rig.label : `${r.chosen!.gpuCount} x ${r.gpu.id}`}):`,
           'bold',
         ),
       },

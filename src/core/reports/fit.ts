@@ -3,7 +3,16 @@
 // text renderer lays out. Pure: the caller resolves the model and the GPU.
 import type { Engine, LaunchCommand } from '../engines.js';
 import { launchCommand } from '../engines.js';
-import { expertLayoutFor, fitPlan, layerBytes, type Plan, runtimeOverheads, totalWeightBytes } from '../fit.js';
+import {
+  expertLayoutFor,
+  fitPlan,
+  layerBytes,
+  type Plan,
+  type Rig,
+  rigIsMixed,
+  runtimeOverheads,
+  totalWeightBytes,
+} from '../fit.js';
 import {
   CURRENT_GENERATION,
   defaultNonTorchBytes,
@@ -299,6 +308,73 @@ export interface FitReport {
   layouts?: LayoutsReport;
   /** hub models, model folders and GGUF files: the checkpoint's headers against the derivation */
   checkpoint: CheckpointCheck | null;
+  /** a rig (--gpu auto, --gpu a+b): exactly these GPUs, in device order; `gpu` above is the card engine
+   *  ranks are sized to (the smallest) */
+  rig: RigReport | null;
+}
+
+export interface RigReport {
+  /** "2 x rtx-4090", "rtx-5090 + rtx-3090" */
+  label: string;
+  /** 'catalog' for a --gpu spec, else the tool that read them */
+  source: string;
+  mixed: boolean;
+  gpus: {
+    id: string;
+    name: string;
+    reportedName: string | null;
+    memoryBytes: number;
+    usableFraction: number;
+    /** memory other processes held when read (null: not read) */
+    usedBytes: number | null;
+    /** llama.cpp's default split weight: memory free when read */
+    freeBytes: number;
+  }[];
+  notes: string[];
+}
+
+/** "2 x rtx-4090" or "rtx-5090 + 2 x rtx-3090": runs of the same card, in device order. */
+export function rigLabel(r: Rig): string {
+  const runs: { id: string; n: number }[] = [];
+  for (const s of r.slots) {
+    const last = runs.at(-1);
+    if (last && last.id === s.gpu.id) last.n++;
+    else runs.push({ id: s.gpu.id, n: 1 });
+  }
+  return runs.map((x) => (x.n > 1 ? `${x.n} x ${x.id}` : x.id)).join(' + ');
+}
+
+export function rigReport(r: Rig, gpuId: string, precisions: readonly Precision[]): RigReport {
+  const mixed = rigIsMixed(r);
+  const notes = [...r.notes];
+  if (mixed && precisions.some((p) => !p.gguf))
+    notes.push(
+      `engine rows (vLLM / SGLang) shard every tensor-parallel rank alike, so each of the ${r.slots.length} GPUs ` +
+        `is planned as the smallest, ${gpuId}: the larger cards' extra memory stays unused (vLLM gives every worker ` +
+        "the smallest worker's KV block count; its pipeline split is by layer count, VLLM_PP_LAYER_PARTITION moves " +
+        'layers by hand)',
+    );
+  if (r.slots.length > 1 && precisions.some((p) => p.gguf))
+    notes.push(
+      "GGUF rows split the layers as llama.cpp does (--split-mode layer): in proportion to each GPU's free " +
+        'memory unless --tensor-split is given, the output layer on the last GPU; the launch command pins the ' +
+        'split with --tensor-split',
+    );
+  return {
+    label: rigLabel(r),
+    source: r.source,
+    mixed,
+    gpus: r.slots.map((x) => ({
+      id: x.gpu.id,
+      name: x.gpu.name,
+      reportedName: x.reportedName,
+      memoryBytes: x.gpu.memory_bytes,
+      usableFraction: x.gpu.usable_fraction,
+      usedBytes: x.usedBytes,
+      freeBytes: Math.round(x.freeBytes),
+    })),
+    notes,
+  };
 }
 
 function overheadsOf(s: FitSetup): FitOverheads {
@@ -439,6 +515,7 @@ export function buildFitReport(s: FitSetup, d: ParamDerivation = deriveParams(s.
     ...(withLayouts && (o.count ?? chosen?.gpuCount)
       ? { layouts: buildLayoutsReport(s, (o.count ?? chosen?.gpuCount)!) }
       : {}),
+    rig: o.rig ? rigReport(o.rig, s.gpu.id, s.precisions) : null,
   };
 }
 
