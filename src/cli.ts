@@ -5,7 +5,8 @@ import { isUserError } from './errors.js';
 import { isCalcError } from './core/errors.js';
 import { setColor } from './render/color.js';
 import { PRECISION_IDS } from './core/precision.js';
-import { flushOutput, type GlobalOptions } from './commands/common.js';
+import { flushOutput, OutputError, type GlobalOptions, print } from './commands/common.js';
+import { safeText } from './render/terminal.js';
 // Commands are bundled into the entry itself (one file to load on the common path); only reading
 // user files (YAML, zod, config import) is split into a chunk loaded on demand.
 import { listCommand } from './commands/list.js';
@@ -25,16 +26,29 @@ Exit codes:
   2  bad input or usage (unknown model/GPU/precision, malformed card, flag out of range)
   3  internal error (a bug: please report it with --debug output)`;
 
+/** Whether errors go out as JSON: the parsed --json flag where parsing got that far, else a --json that
+ *  stands as a flag before any "--" (never one given as the value of another option: `--models --json`). */
+let parsedJson: boolean | undefined;
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json');
+  if (parsedJson !== undefined) return parsedJson;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return false;
+    if (a === '--json') return !VALUE_OPTIONS.has(argv[i - 1] ?? '');
+  }
+  return false;
 }
+/** Options that take a value: a --json right after one of them is that value. */
+const VALUE_OPTIONS = new Set<string>();
 
 function fail(message: string, code: number, argv: readonly string[]): void {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
   try {
     writeSync(
       2,
-      wantsJson(argv) ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n' : `moe-calc: ${line}\n`,
+      wantsJson(argv)
+        ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n'
+        : `moe-calc: ${safeText(line)}\n`,
     );
   } catch {
     // stderr closed: the exit code still tells
@@ -44,6 +58,7 @@ function fail(message: string, code: number, argv: readonly string[]): void {
 
 async function globals(cmd: Command): Promise<GlobalOptions> {
   const o = cmd.optsWithGlobals() as GlobalOptions;
+  parsedJson = o.json === true;
   await setColor(o.color !== false);
   return o;
 }
@@ -60,7 +75,11 @@ function build(run: (p: Promise<number>) => void): Command {
     .option('--wide', 'show every table column whatever the terminal width (default: fit the terminal)')
     .option('--no-color', 'no colours (NO_COLOR is also honoured)')
     .option('--gib', 'show memory in GiB (2^30 bytes) instead of GB (10^9 bytes)')
-    .option('--models <dir>', 'add a folder of YAML model cards (also MOE_CALC_MODELS, ":"-separated)')
+    .option(
+      '--models <dir>',
+      'add a folder of YAML model cards; repeat to add several (also MOE_CALC_MODELS, ":"-separated)',
+      (dir: string, prev: string[] | undefined) => [...(prev ?? []), dir],
+    )
     .option('--gpus <file>', 'add or replace GPUs from a YAML catalog file (same format as models/gpus.yaml)')
     .option('--debug', 'print stack traces of internal errors')
     .showSuggestionAfterError(true)
@@ -286,17 +305,38 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   program.exitOverride();
   const captured: string[] = [];
-  program.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
+  // help and --version go through the same buffered writer as reports (a closed pipe or full disk is an output error)
+  const output = { writeOut: (s: string) => print(s), writeErr: (s: string) => captured.push(s) };
+  program.configureOutput({ ...output, outputError: (s) => captured.push(s) });
+  for (const cmd of [program, ...program.commands]) {
+    for (const opt of cmd.options) if (opt.required || opt.optional) VALUE_OPTIONS.add(opt.long ?? '');
+    if (cmd === program) continue;
+    cmd.exitOverride();
+    cmd.configureOutput({ ...output, outputError: (s) => captured.push(s) });
+  }
+  // no command at all, or help for a command that does not exist: usage on stderr, exit 2
+  const helpTarget = userArgs[0] === 'help' ? userArgs[1] : undefined;
+  if (
+    userArgs.length === 0 ||
+    (helpTarget !== undefined &&
+      !program.commands.some((c) => c.name() === helpTarget || c.aliases().includes(helpTarget)))
+  ) {
+    const why = userArgs.length === 0 ? 'a command is required' : `help: unknown command "${helpTarget}"`;
+    const names = program.commands.map((c) => c.name()).join(', ');
+    fail(`${why}; usage: moe-calc <command> [options], commands: ${names} (moe-calc --help for more)`, 2, userArgs);
+    return;
   }
   try {
     await program.parseAsync(argv as string[]);
     if (pending) process.exitCode = await pending;
     flushOutput();
   } catch (e) {
-    flushOutput();
+    try {
+      flushOutput();
+    } catch (out) {
+      if (out instanceof OutputError) return fail(out.message, 2, userArgs);
+    }
+    if (e instanceof OutputError) return fail(e.message, 2, userArgs);
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
         process.exitCode = 0;

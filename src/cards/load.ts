@@ -10,6 +10,7 @@ import { UserError, didYouMean } from '../errors.js';
 import { CalcError } from '../core/errors.js';
 import { checkArchitecture } from '../core/params.js';
 import { findPrecision, PRECISION_IDS } from '../core/precision.js';
+import { groupDigits } from '../core/digits.js';
 
 /** Cards and configs are small; anything larger is refused before parsing. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -38,8 +39,13 @@ export function readTextFile(path: string, what: string): string {
     throw new UserError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (buf.includes(0)) throw new UserError(`${path}: binary data (a NUL byte), expected a UTF-8 text ${what} file`);
-  let text = buf.toString('utf8');
-  if (text.includes('\uFFFD')) throw new UserError(`${path}: not valid UTF-8 text, expected a ${what} file`);
+  let text: string;
+  try {
+    // fatal: a byte sequence that is not UTF-8 is refused; a U+FFFD written in the file is a character like any other
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
+  } catch {
+    throw new UserError(`${path}: not valid UTF-8 text, expected a ${what} file`);
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;
 }
@@ -47,6 +53,8 @@ export function readTextFile(path: string, what: string): string {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
+  // YAML 1.1 reads 2024-01-31 as a date (YAML 1.2, read here, as text): name it so
+  if (typeof v === 'string' && /^\d{4}-\d\d?-\d\d?([Tt ]\d\d?:\d\d(:\d\d(\.\d*)?)?)?$/.test(v)) return `the date ${v}`;
   if (typeof v === 'string') return `"${v.length > 40 ? v.slice(0, 40) + '...' : v}"`;
   if (typeof v === 'number') return String(v);
   if (typeof v === 'object') return 'a mapping';
@@ -60,6 +68,7 @@ export function sanitize(v: unknown, file: string, path: string[] = []): unknown
   if (typeof v === 'number' && !Number.isFinite(v)) {
     throw new UserError(`${file}: ${path.join('.') || '(top)'}: expected a finite number, got ${v}`);
   }
+  if (Object.is(v, -0)) return 0; // -0 is 0 (it would print as "-0" in places)
   if (Array.isArray(v)) return v.map((x, i) => sanitize(x, file, [...path, String(i)]));
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -84,6 +93,10 @@ export function parseYamlText(text: string, file: string): unknown {
   }
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
+    if (err.code === 'MULTIPLE_DOCS')
+      throw new UserError(
+        `${file}: the file holds several YAML documents (a "---" line starts a second one); expected one document`,
+      );
     const line = err.linePos?.[0]?.line;
     throw new UserError(`${file}:${line ?? '?'}: invalid YAML: ${firstLine(err.message)}`);
   }
@@ -159,11 +172,19 @@ function issueMessage(issue: Issue, data: unknown): { path: string; text: string
       return { path, text: `expected ${kind} ${min} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'too_big': {
-      if (NUMERIC.has(String(issue.origin)))
+      if (NUMERIC.has(String(issue.origin))) {
+        const max = Number(issue.maximum);
+        // the schema's integers all stop at the largest exact one (2^53 - 1); a YAML number past it has lost digits
+        if (max === Number.MAX_SAFE_INTEGER)
+          return {
+            path,
+            text: `expected an integer <= ${groupDigits(max)} (2^53 - 1, the largest exact integer), got a larger number`,
+          };
         return {
           path,
-          text: `expected a number ${issue.inclusive ? '<=' : '<'} ${issue.maximum}, got ${describe(input)}`,
+          text: `expected a number ${issue.inclusive ? '<=' : '<'} ${groupDigits(max)}, got ${describe(input)}`,
         };
+      }
       return { path, text: `expected at most ${issue.maximum} ${issue.origin === 'array' ? 'items' : 'characters'}` };
     }
     case 'unrecognized_keys': {
@@ -270,7 +291,8 @@ export function readJsonFile(path: string, what: string): unknown {
   return sanitize(data, path);
 }
 
-/** The YAML card files directly inside a folder; symbolic links and sub-folders are not followed. */
+/** The YAML card files directly inside a folder. A symbolic link to a card is followed (statSync resolves it;
+ *  a link loop or a dangling link is refused by name); sub-folders are not read. */
 export function cardFilesIn(dir: string): string[] {
   let entries: string[];
   try {
@@ -285,10 +307,23 @@ export function cardFilesIn(dir: string): string[] {
     .map((f) => join(dir, f))
     .filter((p) => {
       try {
-        return lstatSync(p).isFile();
-      } catch {
+        return statSync(p).isFile();
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (lstatOr(p)?.isSymbolicLink())
+          throw new UserError(
+            `${p}: ${code === 'ELOOP' ? 'a loop of symbolic links' : 'a symbolic link to nothing'} (${code}), expected a card file`,
+          );
         return false;
       }
     })
     .sort();
+}
+
+function lstatOr(p: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import type { Sources } from '../api.js';
 import { modelDirsFrom } from '../cards/registry.js';
 import { UserError } from '../errors.js';
+import { groupDigits } from '../core/digits.js';
 import type { Doc } from '../render/doc.js';
 import type { ByteUnit } from '../render/format.js';
 import { renderMarkdown } from '../render/markdown.js';
@@ -15,7 +16,8 @@ export interface GlobalOptions {
   wide?: boolean;
   color?: boolean;
   debug?: boolean;
-  models?: string;
+  /** --models, repeatable: every folder given is added */
+  models?: string | string[];
   gpus?: string;
   gib?: boolean;
 }
@@ -44,8 +46,8 @@ export function emit(o: GlobalOptions, report: unknown, doc: () => Doc): void {
 }
 
 /** Output is collected and written once, with a blocking write, when the command ends (flushOutput):
- *  no stream set-up at start-up, no lost output on exit. A closed pipe (`moe-calc list | head`) ends
- *  the process quietly. */
+ *  no stream set-up at start-up, no lost output on exit. A write that fails (a closed pipe, a full disk:
+ *  `moe-calc list > /dev/full`) is an OutputError: one line on stderr and exit 2, not a bug report. */
 const pending: string[] = [];
 
 function out(text: string): void {
@@ -62,10 +64,16 @@ export function flushOutput(): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
+      throw new OutputError(
+        `cannot write the output: ${code === 'EPIPE' ? 'the reader closed the pipe' : code === 'ENOSPC' ? 'no space left on the device' : 'write failed'} (${code ?? 'error'})`,
+      );
     }
   }
+}
+
+/** Standard output could not be written: exit 2 with one line on stderr. */
+export class OutputError extends Error {
+  override name = 'OutputError';
 }
 
 export function printJson(doc: unknown): void {
@@ -86,8 +94,9 @@ export function intFlag(
 ): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
-  const m = /^(\d+)([kK])?$/.exec(s);
-  const range = `an integer from ${min} to ${max}${allowK ? ' (a "k" suffix means x1024)' : ''}`;
+  // "-0" and "+0" are 0; any other sign is outside every range here
+  const m = /^(?:[-+](?=0+$))?(\d+)([kK])?$/.exec(s);
+  const range = `an integer >= ${groupDigits(min)} and <= ${groupDigits(max)}${allowK ? ' (a "k" suffix means x1024)' : ''}`;
   if (!m || (m[2] && !allowK)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
   const v = Number(m[1]) * (m[2] ? 1024 : 1);
   if (!Number.isSafeInteger(v) || v < min || v > max) throw new UserError(`${name}: expected ${range}, got "${s}"`);
@@ -104,9 +113,10 @@ export function numFlag(
 ): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
-  const range = `a number ${minInclusive ? '>=' : '>'} ${min} and <= ${max}`;
-  if (!/^\d+(\.\d+)?$/.test(s)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
-  const v = Number(s);
+  const range = `a number ${minInclusive ? '>=' : '>'} ${groupDigits(min)} and <= ${groupDigits(max)}`;
+  // "-0" and "-0.0" are 0
+  if (!/^(?:-(?=0+(\.0+)?$))?\d+(\.\d+)?$/.test(s)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
+  const v = Number(s) + 0;
   if (!Number.isFinite(v) || (minInclusive ? v < min : v <= min) || v > max)
     throw new UserError(`${name}: expected ${range}, got "${s}"`);
   return v;
