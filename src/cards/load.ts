@@ -81,7 +81,113 @@ export function sanitize(v: unknown, file: string, path: string[] = []): unknown
   return v;
 }
 
+/** Lists of at least this many plain integers are read without the YAML library (see liftIntegerLists). */
+const LONG_LIST = 128;
+/** The yaml library spends ~15 us per sequence item: a card listing 100,000 layer indices would take seconds.
+ *  Long runs of plain integers ("- 12" lines at one indentation, or "[0, 2, 4, ...]") are lifted out with a
+ *  linear scan, replaced by a placeholder scalar on as many lines, and put back after parsing; anything the
+ *  scan does not recognise is left to the library. */
+interface Lifted {
+  text: string;
+  lists: Map<string, number[]>;
+  tag: string;
+  /** a line number of the lifted text -> the file's (block lists leave no blank lines: those cost time too) */
+  line: (n: number) => number;
+}
+function liftIntegerLists(text: string): Lifted {
+  const removed: [at: number, count: number][] = [];
+  const line = (n: number) => {
+    let out = n;
+    for (const [at, count] of removed) if (n > at) out += count;
+    return out;
+  };
+  const lists = new Map<string, number[]>();
+  const tag = `moe-calc-list-${Math.random().toString(36).slice(2)}-`;
+  const put = (items: number[], lines: number, indent: string) => {
+    const key = `${tag}${lists.size}`;
+    lists.set(key, items);
+    return `${indent}${key}${'\n'.repeat(lines)}`;
+  };
+  if (text.length < LONG_LIST * 3) return { text, lists, tag, line };
+  // block sequences: runs of "- N" lines at one indentation, right after a "key:" line
+  const lines: (string | undefined)[] = text.split('\n');
+  const item = /^([ \t]*)- (0|[1-9]\d*)[ \t]*\r?$/;
+  for (let i = 0; i < lines.length; ) {
+    const m = item.exec(lines[i]!);
+    if (!m || i === 0 || !/:[ \t]*\r?$/.test(lines[i - 1] ?? '')) {
+      i++;
+      continue;
+    }
+    const indent = m[1]!;
+    let j = i;
+    const items: number[] = [];
+    for (let k; j < lines.length && (k = item.exec(lines[j]!)) && k[1] === indent; j++) items.push(Number(k[2]));
+    const next = lines[j];
+    const deeper = next !== undefined && next.trim() !== '' && /^[ \t]*/.exec(next)![0].length > indent.length;
+    if (items.length >= LONG_LIST && !deeper) {
+      // one more space than the dashes: deeper than the key the list belongs to
+      lines[i] = put(items, 0, `${indent} `);
+      for (let k = i + 1; k < j; k++) lines[k] = undefined;
+      const kept = lines.slice(0, i + 1).filter((l) => l !== undefined).length;
+      removed.push([kept, j - i - 1]);
+    }
+    i = j;
+  }
+  let out = lines.filter((l) => l !== undefined).join('\n');
+  out = out.replace(
+    new RegExp(
+      `\\[[ \\t\\r\\n]*(?:(?:0|[1-9]\\d*)[ \\t\\r\\n]*,[ \\t\\r\\n]*){${LONG_LIST - 1},}(?:0|[1-9]\\d*)[ \\t\\r\\n]*\\]`,
+      'g',
+    ),
+    (flow) =>
+      put(
+        flow
+          .slice(1, -1)
+          .split(',')
+          .map((x) => Number(x.trim())),
+        flow.split('\n').length - 1,
+        '',
+      ),
+  );
+  return { text: out, lists, tag, line };
+}
+
+/** Put the lifted lists back; false when a placeholder ended up anywhere but as a whole value. */
+function restoreLists(v: unknown, lists: Map<string, number[]>, tag: string): { value: unknown; ok: boolean } {
+  let ok = true;
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') {
+      if (!x.includes(tag)) return x;
+      const l = lists.get(x);
+      if (l === undefined) ok = false;
+      return l ?? x;
+    }
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) x[i] = walk(x[i]);
+      return x;
+    }
+    if (x && typeof x === 'object') {
+      for (const k of Object.keys(x)) {
+        if (k.includes(tag)) ok = false;
+        (x as Record<string, unknown>)[k] = walk((x as Record<string, unknown>)[k]);
+      }
+    }
+    return x;
+  };
+  const value = walk(v);
+  return { value, ok };
+}
+
 export function parseYamlText(text: string, file: string): unknown {
+  const lifted = liftIntegerLists(text);
+  if (lifted.lists.size > 0) {
+    const r = restoreLists(parseYamlDoc(lifted.text, file, lifted.line), lifted.lists, lifted.tag);
+    if (r.ok) return r.value;
+  }
+  return parseYamlDoc(text, file);
+}
+
+function parseYamlDoc(text: string, file: string, lineOf: (n: number) => number = (n) => n): unknown {
   let doc: ReturnType<typeof parseDocument>;
   try {
     // maxAliasCount stops "billion laughs" alias bombs; uniqueKeys rejects duplicate keys.
@@ -97,7 +203,8 @@ export function parseYamlText(text: string, file: string): unknown {
       throw new UserError(
         `${file}: the file holds several YAML documents (a "---" line starts a second one); expected one document`,
       );
-    const line = err.linePos?.[0]?.line;
+    const at = err.linePos?.[0]?.line;
+    const line = at === undefined ? undefined : lineOf(at);
     throw new UserError(`${file}:${line ?? '?'}: invalid YAML: ${firstLine(err.message)}`);
   }
   try {

@@ -79,5 +79,6 @@ export function fitRequest(f: FitFlags): FitRequest {
 export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const report = await fit(model, { ...fitRequest(f), layouts: f.layouts ?? false });
   emit(f, report, () => fitDoc(report, { unit: unitOf(f), explain: f.explain ?? false }));
-  return report.count !== null && !report.fits ? 1 : 0;
+  // a valid question answered "no": the given count does not fit, or no plan fits within the search limit
+  return report.fits ? 0 : 1;
 }
