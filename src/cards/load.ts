@@ -121,7 +121,11 @@ function liftIntegerLists(text: string): Lifted {
     const indent = m[1]!;
     let j = i;
     const items: number[] = [];
-    for (let k; j < lines.length && (k = item.exec(lines[j]!)) && k[1] === indent; j++) items.push(Number(k[2]));
+    for (; j < lines.length; j++) {
+      const k = item.exec(lines[j]!);
+      if (!k || k[1] !== indent) break;
+      items.push(Number(k[2]));
+    }
     const next = lines[j];
     const deeper = next !== undefined && next.trim() !== '' && /^[ \t]*/.exec(next)![0].length > indent.length;
     if (items.length >= LONG_LIST && !deeper) {

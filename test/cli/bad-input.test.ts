@@ -941,6 +941,7 @@ describe('issue 16: contracts beyond "exit 2, one line"', () => {
 
   it('control characters: escaped in text and markdown, kept in JSON', () => {
     const p = mutated('ctl-name.yaml', 'name', 'Evil\u001b[31mRED\u202eabc\u0085z');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: exactly what must not reach a terminal
     const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
     for (const args of [
       ['show', p],
