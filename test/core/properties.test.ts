@@ -237,8 +237,9 @@ describe('no Infinity or NaN in any output (issue 16)', () => {
       }),
     );
   });
-  it('mixtral-8x7b on 257 H100s with one replica: no allowed layout, exit 1, no Infinity', async () => {
-    // 257 is prime: TP must divide the 32 heads and PP the 32 layers, so only DP257 could use them all
+  it('mixtral-8x7b on 257 H100s: no allowed layout, exit 1, no Infinity', async () => {
+    // 257 is prime: TP must divide the 32 heads, PP can not exceed the 32 layers, EP 257 the 8 experts, and DP257
+    // would split each 14,336-wide expert FFN (Mixtral config.json intermediate_size) into 257 parts
     const r = await cliAsync([
       'fit',
       'mixtral-8x7b',
