@@ -309,25 +309,25 @@ export async function main(argv: readonly string[]): Promise<void> {
   const output = { writeOut: (s: string) => print(s), writeErr: (s: string) => captured.push(s) };
   program.configureOutput({ ...output, outputError: (s) => captured.push(s) });
   for (const cmd of [program, ...program.commands]) {
-    for (const opt of cmd.options) if (opt.required || opt.optional) VALUE_OPTIONS.add(opt.long ?? '');
+    for (const opt of cmd.options)
+      if (opt.required || opt.optional) for (const f of [opt.long, opt.short]) if (f) VALUE_OPTIONS.add(f);
     if (cmd === program) continue;
     cmd.exitOverride();
     cmd.configureOutput({ ...output, outputError: (s) => captured.push(s) });
   }
-  // no command at all, or help for a command that does not exist: usage on stderr, exit 2
-  const helpTarget = userArgs[0] === 'help' ? userArgs[1] : undefined;
-  if (
-    userArgs.length === 0 ||
-    (helpTarget !== undefined &&
-      !program.commands.some((c) => c.name() === helpTarget || c.aliases().includes(helpTarget)))
-  ) {
-    const why = userArgs.length === 0 ? 'a command is required' : `help: unknown command "${helpTarget}"`;
+  const usage = (why: string) => {
     const names = program.commands.map((c) => c.name()).join(', ');
     fail(`${why}; usage: moe-calc <command> [options], commands: ${names} (moe-calc --help for more)`, 2, userArgs);
-    return;
-  }
+  };
+  // no command at all, or help for a command that does not exist: usage on stderr, exit 2
+  const helpTarget = userArgs[0] === 'help' ? userArgs[1] : undefined;
+  const known = (name: string) => program.commands.some((c) => c.name() === name);
+  if (userArgs.length === 0) return usage('a command is required');
+  if (helpTarget !== undefined && !known(helpTarget)) return usage(`help: unknown command "${helpTarget}"`);
   try {
     await program.parseAsync(argv as string[]);
+    // only global options (`moe-calc --json`): no command ran
+    if (!pending && userArgs[0] !== 'help') return usage('a command is required');
     if (pending) process.exitCode = await pending;
     flushOutput();
   } catch (e) {
@@ -338,6 +338,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     if (e instanceof OutputError) return fail(e.message, 2, userArgs);
     if (e instanceof CommanderError) {
+      // help shown because no command was given (`moe-calc --json`): a usage error
+      if (e.code === 'commander.help' && !userArgs.includes('help')) return usage('a command is required');
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
         process.exitCode = 0;
         return;

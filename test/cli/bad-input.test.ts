@@ -575,6 +575,8 @@ add(
 // class 8: exit codes and streams
 add('no command at all', () => [], /a command is required; usage: moe-calc <command>/);
 add('help for a command that does not exist', () => ['help', 'nope'], /help: unknown command "nope"; usage:/);
+add('only global options, no command', () => ['--wide', '--no-color'], /a command is required; usage:/);
+add('only --json, no command (a JSON error)', () => ['--json'], /a command is required/);
 add(
   'import -o with an empty file name',
   () => ['import', join(CONFIGS, 'mixtral-8x7b.json'), '-o', ''],
@@ -897,6 +899,20 @@ describe('issue 16: contracts beyond "exit 2, one line"', () => {
     oneLine(r.stderr);
     expect(r.stderr).toMatch(/^moe-calc: cannot write the output: no space left on the device \(ENOSPC\)/);
     expect(r.stderr).not.toMatch(/internal error/);
+  });
+
+  it('a reader that closes the pipe is an output error: exit 2, one line', () => {
+    const r = spawnSync(
+      'bash',
+      ['-c', `set -o pipefail; "${process.execPath}" "${join(ROOT, 'bin/moe-calc.js')}" list | true`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', MOE_CALC_MODELS: '' },
+      },
+    );
+    expect(r.status).toBe(2);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/^moe-calc: cannot write the output: the reader closed the pipe \(EPIPE\)/);
   });
 
   it('"no plan fits within the search limit" is an answered no: exit 1', () => {
