@@ -2,7 +2,7 @@
 // Loaded lazily: the common path (built-in cards) never imports yaml or zod.
 import { readFileSync, statSync, readdirSync, lstatSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { CardSchema, GpuCatalogSchema } from './schema.js';
 import type { Card, Gpu } from '../core/types.js';
@@ -182,16 +182,21 @@ function restoreLists(v: unknown, lists: Map<string, number[]>, tag: string): { 
   return { value, ok };
 }
 
+const QUOTED = Symbol('a lifted list was inside a quoted scalar');
+
 export function parseYamlText(text: string, file: string): unknown {
   const lifted = liftIntegerLists(text);
   if (lifted.lists.size > 0) {
-    const r = restoreLists(parseYamlDoc(lifted.text, file, lifted.line), lifted.lists, lifted.tag);
-    if (r.ok) return r.value;
+    const data = parseYamlDoc(lifted.text, file, lifted.line, lifted.tag);
+    if (data !== QUOTED) {
+      const r = restoreLists(data, lifted.lists, lifted.tag);
+      if (r.ok) return r.value;
+    }
   }
   return parseYamlDoc(text, file);
 }
 
-function parseYamlDoc(text: string, file: string, lineOf: (n: number) => number = (n) => n): unknown {
+function parseYamlDoc(text: string, file: string, lineOf: (n: number) => number = (n) => n, tag?: string): unknown {
   let doc: ReturnType<typeof parseDocument>;
   try {
     // maxAliasCount stops "billion laughs" alias bombs; uniqueKeys rejects duplicate keys.
@@ -210,6 +215,17 @@ function parseYamlDoc(text: string, file: string, lineOf: (n: number) => number 
     const at = err.linePos?.[0]?.line;
     const line = at === undefined ? undefined : lineOf(at);
     throw new UserError(`${file}:${line ?? '?'}: invalid YAML: ${firstLine(err.message)}`);
+  }
+  // a placeholder of liftIntegerLists inside a quoted or block scalar was text, not a list: read it all again
+  if (tag !== undefined) {
+    let quoted = false;
+    visit(doc, {
+      Scalar(_k, node) {
+        if (node.type !== 'PLAIN' && typeof node.value === 'string' && node.value.includes(tag)) quoted = true;
+        return quoted ? visit.BREAK : undefined;
+      },
+    });
+    if (quoted) return QUOTED;
   }
   try {
     return doc.toJS({ maxAliasCount: 50 });

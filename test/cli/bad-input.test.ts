@@ -738,6 +738,12 @@ for (const [fixture, key] of [
   );
 }
 
+add(
+  'config torch_dtype: null (no stored dtype)',
+  () => ['show', config('null-dtype.json', 'mixtral-8x7b.json', { torch_dtype: null })],
+  /torch_dtype: null does not say how the weights are stored/,
+);
+
 // class 3: settings that change bytes are modelled or refused
 for (const [what, qc, re] of [
   ['AWQ 3-bit', { quant_method: 'awq', bits: 3, group_size: 128 }, /quantization_config\.bits: expected 4, got 3/],
