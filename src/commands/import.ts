@@ -1,5 +1,15 @@
 // moe-calc import <config.json|folder> [-o card.yaml]: a card from a Hugging Face config.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { userFiles } from '../cards/lazy.js';
 import { buildImportReport } from '../core/reports/import.js';
@@ -48,13 +58,22 @@ export async function importCommand(
  *  flushed to disk (fsync), then renamed over the target (rename is atomic within one file system). On any
  *  failure, a full disk (ENOSPC) included, the target is untouched and the temporary file removed.
  *  MOE_CALC_TEST_WRITE_LIMIT (tests only) makes writing fail with ENOSPC after that many bytes. */
-export function writeAtomically(target: string, text: string): void {
+export function writeAtomically(path: string, text: string): void {
+  // through a symbolic link the file it names is replaced (not the link), keeping that file's permissions
+  let target = path;
+  let mode = 0o644;
+  try {
+    target = realpathSync(path);
+    mode = statSync(target).mode & 0o7777;
+  } catch {
+    // a new file
+  }
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   const data = Buffer.from(text, 'utf8');
   const limit = process.env.MOE_CALC_TEST_WRITE_LIMIT;
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', 0o644);
+    fd = openSync(tmp, 'wx', mode);
     let off = 0;
     while (off < data.length) {
       const n = limit !== undefined ? Math.min(data.length - off, Math.max(0, Number(limit) - off)) : data.length - off;
