@@ -88,6 +88,18 @@ export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard
         byId.set(card.id, { card, file: f, origin: 'user' });
       }
     }
+    // an alias equal to a built-in card's id would never be reached (ids are matched first): refused
+    for (const r of byId.values()) {
+      if (r.origin !== 'user') continue;
+      for (const a of r.card.aliases) {
+        const other = byId.get(a);
+        if (other && other.origin === 'builtin')
+          throw new UserError(
+            `${r.file}: aliases: "${a}" is the id of the built-in card ${other.file}; ` +
+              `use id: ${a} to replace that card, or choose another alias`,
+          );
+      }
+    }
   }
   return [...byId.values()];
 }

@@ -508,6 +508,11 @@ add(
 );
 add('an empty --models', () => ['list', '--models', ''], /--models: expected a folder of model cards/);
 add(
+  "a user card's alias equal to a built-in card's id",
+  () => ['show', 'grok-2', '--models', folder('alias-builtin-id', { 'mine.yaml': cardText('mine', ['grok-2']) })],
+  /mine\.yaml: aliases: "grok-2" is the id of the built-in card models\/grok-2\.yaml/,
+);
+add(
   'duplicate GPU ids in a --gpus file',
   () => ['gpus', '--gpus', gpus('dup-gpu-id.yaml', gpuEntry('my-gpu'), gpuEntry('my-gpu'))],
   /gpus\.1\.id: "my-gpu" is already the id or an alias of gpus\.0/,
