@@ -99,3 +99,42 @@ console.log(
     `${lib.PRECISIONS.length} ` +
     `precisions) in ${sweepMs.toFixed(0)} ms = ${Math.round((plans / sweepMs) * 1000)} plans/s`,
 );
+
+// Loading large valid files (issue 16): a 100,000-layer card with 50,000-entry index lists (block and flow
+// style) and a 100,000-layer config.json with a 33,334-entry mlp_only_layers; each must load well under 1 s.
+{
+  const bigDir = mkdtempSync(join(tmpdir(), 'moe-calc-bench-big-'));
+  const base = readFileSync(join(root, 'models', 'mixtral-8x7b.yaml'), 'utf8')
+    .replace('id: mixtral-8x7b', 'id: big-model')
+    .replace(/^aliases: .*$/m, 'aliases: []')
+    .replace(/num_layers: \d+/, 'num_layers: 100000');
+  const even = Array.from({ length: 50_000 }, (_, i) => 2 * i);
+  const withLayers = (layers) =>
+    base
+      .replace(/^ {2}mlp: .*$/m, '  mlp:\n    gated: true\n    dense_ffn: 14336')
+      .replace(/^ {2}moe: .*$/m, `  moe:\n    experts: 8\n    top_k: 2\n    expert_ffn: 14336\n    layers:\n${layers}`);
+  const block = join(bigDir, 'block.yaml');
+  writeFileSync(block, withLayers(`      indices:\n${even.map((i) => `        - ${i}\n`).join('')}`));
+  const flow = join(bigDir, 'flow.yaml');
+  writeFileSync(flow, withLayers(`      indices: [${even.join(', ')}]\n`));
+  const cfg = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'configs', 'qwen3-30b-a3b.json'), 'utf8'));
+  cfg.num_hidden_layers = 100_000;
+  cfg.mlp_only_layers = Array.from({ length: 33_334 }, (_, i) => 3 * i);
+  const config = join(bigDir, 'config.json');
+  writeFileSync(config, JSON.stringify(cfg));
+  for (const [name, file] of [
+    ['100,000-layer card, block index list', block],
+    ['100,000-layer card, flow index list', flow],
+    ['100,000-layer config.json', config],
+  ]) {
+    const t = process.hrtime.bigint();
+    const r = await lib.resolveModel(file);
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    const a = r.card.architecture;
+    const n = a.moe?.layers && typeof a.moe.layers === 'object' && 'indices' in a.moe.layers;
+    console.log(
+      `load ${name}: ${ms.toFixed(0)} ms ` +
+        `(${a.num_layers} layers${n ? `, ${a.moe.layers.indices.length} MoE indices` : ''})`,
+    );
+  }
+}

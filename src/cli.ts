@@ -5,7 +5,9 @@ import { isUserError } from './errors.js';
 import { isCalcError } from './core/errors.js';
 import { setColor } from './render/color.js';
 import { PRECISION_IDS } from './core/precision.js';
-import { flushOutput, type GlobalOptions } from './commands/common.js';
+import type { GlobalOptions } from './commands/common.js';
+import { flushOutput, OutputError, print } from './commands/output.js';
+import { safeText } from './render/terminal.js';
 // Commands are bundled into the entry itself (one file to load on the common path); only reading
 // user files (YAML, zod, config import) is split into a chunk loaded on demand.
 import { listCommand } from './commands/list.js';
@@ -33,16 +35,29 @@ Exit codes:
   2  bad input or usage (unknown model/GPU/precision, malformed card, flag out of range)
   3  internal error (a bug: please report it with --debug output)`;
 
+/** Whether errors go out as JSON: the parsed --json flag where parsing got that far, else a --json that
+ *  stands as a flag before any "--" (never one given as the value of another option: `--models --json`). */
+let parsedJson: boolean | undefined;
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.includes('--json');
+  if (parsedJson !== undefined) return parsedJson;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return false;
+    if (a === '--json') return !VALUE_OPTIONS.has(argv[i - 1] ?? '');
+  }
+  return false;
 }
+/** Options that take a value: a --json right after one of them is that value. */
+const VALUE_OPTIONS = new Set<string>();
 
 function fail(message: string, code: number, argv: readonly string[]): void {
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
   try {
     writeSync(
       2,
-      wantsJson(argv) ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n' : `moe-calc: ${line}\n`,
+      wantsJson(argv)
+        ? JSON.stringify({ error: { message: line, exitCode: code } }) + '\n'
+        : `moe-calc: ${safeText(line)}\n`,
     );
   } catch {
     // stderr closed: the exit code still tells
@@ -52,6 +67,7 @@ function fail(message: string, code: number, argv: readonly string[]): void {
 
 async function globals(cmd: Command): Promise<GlobalOptions> {
   const o = cmd.optsWithGlobals() as GlobalOptions;
+  parsedJson = o.json === true;
   await setColor(o.color !== false);
   return o;
 }
@@ -68,7 +84,11 @@ function build(run: (p: Promise<number>) => void): Command {
     .option('--wide', 'show every table column whatever the terminal width (default: fit the terminal)')
     .option('--no-color', 'no colours (NO_COLOR is also honoured)')
     .option('--gib', 'show memory in GiB (2^30 bytes) instead of GB (10^9 bytes)')
-    .option('--models <dir>', 'add a folder of YAML model cards (also MOE_CALC_MODELS, ":"-separated)')
+    .option(
+      '--models <dir>',
+      'add a folder of YAML model cards; repeat to add several (also MOE_CALC_MODELS, ":"-separated)',
+      (dir: string, prev: string[] | undefined) => [...(prev ?? []), dir],
+    )
     .option('--gpus <file>', 'add or replace GPUs from a YAML catalog file (same format as models/gpus.yaml)')
     .option('--debug', 'print stack traces of internal errors, and one line per Hugging Face hub request')
     .option('--timeout <seconds>', 'per-request limit for Hugging Face hub ids (default 10)')
@@ -367,18 +387,41 @@ export async function main(argv: readonly string[]): Promise<void> {
   });
   program.exitOverride();
   const captured: string[] = [];
-  program.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    sub.configureOutput({ writeErr: (s) => captured.push(s), outputError: (s) => captured.push(s) });
+  // help and --version go through the same buffered writer as reports (a closed pipe or full disk is an output error)
+  const output = { writeOut: (s: string) => print(s), writeErr: (s: string) => captured.push(s) };
+  program.configureOutput({ ...output, outputError: (s) => captured.push(s) });
+  for (const cmd of [program, ...program.commands]) {
+    for (const opt of cmd.options)
+      if (opt.required || opt.optional) for (const f of [opt.long, opt.short]) if (f) VALUE_OPTIONS.add(f);
+    if (cmd === program) continue;
+    cmd.exitOverride();
+    cmd.configureOutput({ ...output, outputError: (s) => captured.push(s) });
   }
+  const usage = (why: string) => {
+    const names = program.commands.map((c) => c.name()).join(', ');
+    fail(`${why}; usage: moe-calc <command> [options], commands: ${names} (moe-calc --help for more)`, 2, userArgs);
+  };
+  // no command at all, or help for a command that does not exist: usage on stderr, exit 2
+  const helpTarget = userArgs[0] === 'help' ? userArgs[1] : undefined;
+  const known = (name: string) => program.commands.some((c) => c.name() === name);
+  if (userArgs.length === 0) return usage('a command is required');
+  if (helpTarget !== undefined && !known(helpTarget)) return usage(`help: unknown command "${helpTarget}"`);
   try {
     await program.parseAsync(argv as string[]);
+    // only global options (`moe-calc --json`): no command ran
+    if (!pending && userArgs[0] !== 'help') return usage('a command is required');
     if (pending) process.exitCode = await pending;
     flushOutput();
   } catch (e) {
-    flushOutput();
+    try {
+      flushOutput();
+    } catch (out) {
+      if (out instanceof OutputError) return fail(out.message, 2, userArgs);
+    }
+    if (e instanceof OutputError) return fail(e.message, 2, userArgs);
     if (e instanceof CommanderError) {
+      // help shown because no command was given (`moe-calc --json`): a usage error
+      if (e.code === 'commander.help' && !userArgs.includes('help')) return usage('a command is required');
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
         process.exitCode = 0;
         return;

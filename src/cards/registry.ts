@@ -1,6 +1,6 @@
 // Finding cards and GPUs by name: built-in data, user card folders, card files and HF configs.
-import { existsSync, statSync } from 'node:fs';
-import { delimiter, extname, join } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, extname, join, resolve } from 'node:path';
 import type { Card, Gpu } from '../core/types.js';
 import type { BuiltinData } from './builtin-yaml.js';
 import { UserError, didYouMean } from '../errors.js';
@@ -45,11 +45,25 @@ export interface RegistryOptions {
   hub?: HubAccess;
 }
 
-export function modelDirsFrom(flag: string | undefined, env = process.env.MOE_CALC_MODELS): string[] {
+/** The card folders of MOE_CALC_MODELS and every --models flag (the flag adds, it does not replace);
+ *  a folder named twice is read once. */
+export function modelDirsFrom(
+  flag: string | readonly string[] | undefined,
+  env = process.env.MOE_CALC_MODELS,
+): string[] {
   const dirs: string[] = [];
   if (env) dirs.push(...env.split(delimiter).filter(Boolean));
-  if (flag) dirs.push(flag);
-  return dirs;
+  for (const d of typeof flag === 'string' ? [flag] : (flag ?? [])) {
+    if (d.trim() === '') throw new UserError('--models: expected a folder of model cards, got an empty string');
+    dirs.push(d);
+  }
+  const seen = new Set<string>();
+  return dirs.filter((d) => {
+    const key = resolve(d);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function looksLikePath(name: string): boolean {
@@ -63,14 +77,49 @@ export async function allCards(opts: RegistryOptions = {}): Promise<ResolvedCard
   for (const { card, file } of b.cards) byId.set(card.id, { card, file, origin: 'builtin' });
   if (opts.modelDirs && opts.modelDirs.length > 0) {
     const { cardFilesIn, loadCardFile } = await userFiles();
+    // two user cards claiming one id or alias: neither may silently win
+    const claimed = new Map<string, string>();
+    const seenFiles = new Set<string>();
     for (const dir of opts.modelDirs) {
       for (const f of cardFilesIn(dir)) {
+        const real = realpathOr(f);
+        if (seenFiles.has(real)) continue; // the same file reached twice (a link beside its target)
+        seenFiles.add(real);
         const card = loadCardFile(f);
+        for (const [name, what] of [[card.id, 'id'], ...card.aliases.map((a) => [a, 'alias'])] as const) {
+          const other = claimed.get(name);
+          if (other !== undefined && other !== f)
+            throw new UserError(
+              `${f}: ${what === 'id' ? 'id' : 'aliases'}: "${name}" is already the id or an alias of ${other}; ` +
+                'each user card needs its own id and aliases',
+            );
+          claimed.set(name, f);
+        }
         byId.set(card.id, { card, file: f, origin: 'user' });
+      }
+    }
+    // an alias equal to a built-in card's id would never be reached (ids are matched first): refused
+    for (const r of byId.values()) {
+      if (r.origin !== 'user') continue;
+      for (const a of r.card.aliases) {
+        const other = byId.get(a);
+        if (other && other.origin === 'builtin')
+          throw new UserError(
+            `${r.file}: aliases: "${a}" is the id of the built-in card ${other.file}; ` +
+              `use id: ${a} to replace that card, or choose another alias`,
+          );
       }
     }
   }
   return [...byId.values()];
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 /** Resolve a model argument: a card id or alias (case-insensitive), a card file, a HF config.json / its
@@ -196,7 +245,33 @@ export async function gpuCatalog(userFile?: string): Promise<Gpu[]> {
   if (!userFile) return b.gpus;
   const { loadGpuCatalogFile } = await userFiles();
   const extra = loadGpuCatalogFile(userFile);
+  // within the file every id and alias names one GPU
+  const claimed = new Map<string, number>();
+  extra.forEach((g, i) => {
+    for (const [name, key] of [[g.id, 'id'], ...g.aliases.map((a, j) => [a, `aliases.${j}`])] as const) {
+      const other = claimed.get(name);
+      if (other !== undefined && other !== i)
+        throw new UserError(
+          `${userFile}: gpus.${i}.${key}: "${name}" is already the id or an alias of gpus.${other} ` +
+            `(${extra[other]!.id}); ` +
+            'each GPU needs its own id and aliases',
+        );
+      claimed.set(name, i);
+    }
+  });
+  // a user entry replaces the built-in GPU whose id it takes (README: "add or replace"); an alias that names
+  // another built-in GPU would shadow it without a word, so it is refused
   const ids = new Set(extra.map((g) => g.id));
+  extra.forEach((g, i) => {
+    for (const [a, key] of [[g.id, 'id'], ...g.aliases.map((x, j) => [x, `aliases.${j}`])] as const) {
+      const hit = b.gpus.find((x) => !ids.has(x.id) && (x.id === a || x.aliases.includes(a)));
+      if (hit)
+        throw new UserError(
+          `${userFile}: gpus.${i}.${key}: "${a}" already names the built-in ${hit.id} (${hit.name}); ` +
+            `give id: ${hit.id} to replace that GPU, or choose another name`,
+        );
+    }
+  });
   return [...b.gpus.filter((g) => !ids.has(g.id)), ...extra];
 }
 

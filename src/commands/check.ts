@@ -10,7 +10,8 @@ import { buildCheckReport } from '../core/reports/check.js';
 import type { FitReport } from '../core/reports/fit.js';
 import { isUserError, UserError } from '../errors.js';
 import { checkDoc } from '../render/check.js';
-import { checkOutputFlags, emit, type GlobalOptions, sourcesOf, unitOf } from './common.js';
+import { type GlobalOptions, sourcesOf, unitOf } from './common.js';
+import { checkOutputFlags, emit } from './output.js';
 
 const DEFAULT_MANIFEST = 'moe-calc.yaml';
 

@@ -3,6 +3,7 @@ import { writeSync } from 'node:fs';
 import type { Sources } from '../api.js';
 import { modelDirsFrom } from '../cards/registry.js';
 import { UserError } from '../errors.js';
+import { groupDigits } from '../core/digits.js';
 import type { Doc } from '../render/doc.js';
 import type { ByteUnit } from '../render/format.js';
 import { renderMarkdown } from '../render/markdown.js';
@@ -15,7 +16,8 @@ export interface GlobalOptions {
   wide?: boolean;
   color?: boolean;
   debug?: boolean;
-  models?: string;
+  /** --models, repeatable: every folder given is added */
+  models?: string | string[];
   gpus?: string;
   gib?: boolean;
   timeout?: string;
@@ -41,47 +43,6 @@ function timeoutMs(v: string): number {
   throw new UserError(`--timeout: expected a number of seconds > 0 and <= 3600, got "${v}"`);
 }
 
-/** Print a command's result: its report as JSON, or its document as markdown or terminal text. */
-export function emit(o: GlobalOptions, report: unknown, doc: () => Doc): void {
-  checkOutputFlags(o);
-  if (o.json) printJson(report);
-  else if (o.markdown) print(renderMarkdown(doc()));
-  else print(renderTerminal(doc(), { width: outputWidth(), wide: o.wide ?? false }));
-}
-
-/** Output is collected and written once, with a blocking write, when the command ends (flushOutput):
- *  no stream set-up at start-up, no lost output on exit. A closed pipe (`moe-calc list | head`) ends
- *  the process quietly. */
-const pending: string[] = [];
-
-function out(text: string): void {
-  pending.push(text);
-}
-
-export function flushOutput(): void {
-  const buf = Buffer.from(pending.join(''), 'utf8');
-  pending.length = 0;
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(1, buf, off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') continue;
-      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
-    }
-  }
-}
-
-export function printJson(doc: unknown): void {
-  out(JSON.stringify(doc, null, 2) + '\n');
-}
-
-export function print(text: string): void {
-  out(text.endsWith('\n') ? text : text + '\n');
-}
-
 /** An integer flag in [min, max]; "32k" means 32 x 1024 where allowK. */
 export function intFlag(
   name: string,
@@ -92,8 +53,10 @@ export function intFlag(
 ): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
-  const m = /^(\d+)([kK])?$/.exec(s);
-  const range = `an integer from ${min} to ${max}${allowK ? ' (a "k" suffix means x1024)' : ''}`;
+  // "-0" and "+0" are 0; any other sign is outside every range here
+  const m = /^(?:[-+](?=0+$))?(\d+)([kK])?$/.exec(s);
+  const k = allowK ? ' (a "k" suffix means x1024)' : '';
+  const range = `an integer >= ${groupDigits(min)} and <= ${groupDigits(max)}${k}`;
   if (!m || (m[2] && !allowK)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
   const v = Number(m[1]) * (m[2] ? 1024 : 1);
   if (!Number.isSafeInteger(v) || v < min || v > max) throw new UserError(`${name}: expected ${range}, got "${s}"`);
@@ -110,15 +73,11 @@ export function numFlag(
 ): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
-  const range = `a number ${minInclusive ? '>=' : '>'} ${min} and <= ${max}`;
-  if (!/^\d+(\.\d+)?$/.test(s)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
-  const v = Number(s);
+  const range = `a number ${minInclusive ? '>=' : '>'} ${groupDigits(min)} and <= ${groupDigits(max)}`;
+  // "-0" and "-0.0" are 0
+  if (!/^(?:-(?=0+(\.0+)?$))?\d+(\.\d+)?$/.test(s)) throw new UserError(`${name}: expected ${range}, got "${s}"`);
+  const v = Number(s) + 0;
   if (!Number.isFinite(v) || (minInclusive ? v < min : v <= min) || v > max)
     throw new UserError(`${name}: expected ${range}, got "${s}"`);
   return v;
-}
-
-/** --json and --markdown ask for two different documents. */
-export function checkOutputFlags(o: GlobalOptions & { markdown?: boolean }): void {
-  if (o.json && o.markdown) throw new UserError('--json and --markdown conflict: choose one output format');
 }

@@ -1,7 +1,8 @@
 // moe-calc compare [model...]: models side by side.
 import { compare } from '../api.js';
 import { compareDoc } from '../render/compare.js';
-import { emit, type GlobalOptions, intFlag, sourcesOf, unitOf } from './common.js';
+import { type GlobalOptions, intFlag, sourcesOf, unitOf } from './common.js';
+import { emit } from './output.js';
 
 export async function compareCommand(
   models: string[],

@@ -2,7 +2,8 @@
 import { type FitRequest, fit } from '../api.js';
 import { fitDoc } from '../render/fit.js';
 import { UserError } from '../errors.js';
-import { emit, type GlobalOptions, intFlag, numFlag, sourcesOf, unitOf } from './common.js';
+import { type GlobalOptions, intFlag, numFlag, sourcesOf, unitOf } from './common.js';
+import { emit } from './output.js';
 
 export interface FitFlags extends GlobalOptions {
   gpu?: string;
@@ -101,5 +102,6 @@ export function fitRequest(f: FitFlags): FitRequest {
 export async function fitCommand(model: string, f: FitFlags): Promise<number> {
   const report = await fit(model, { ...fitRequest(f), layouts: f.layouts ?? false });
   emit(f, report, () => fitDoc(report, { unit: unitOf(f), explain: f.explain ?? false }));
-  return report.count !== null && !report.fits ? 1 : 0;
+  // a valid question answered "no": the given count does not fit, or no plan fits within the search limit
+  return report.fits ? 0 : 1;
 }

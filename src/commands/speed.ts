@@ -1,7 +1,8 @@
 // moe-calc speed <model> --gpu <id>: roofline decode and prefill estimates for a plan.
 import { speed } from '../api.js';
 import { speedDoc } from '../render/speed.js';
-import { emit, intFlag, numFlag, unitOf } from './common.js';
+import { intFlag, numFlag, unitOf } from './common.js';
+import { emit } from './output.js';
 import { type FitFlags, fitRequest } from './fit.js';
 
 export interface SpeedFlags extends FitFlags {

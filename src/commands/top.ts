@@ -3,7 +3,8 @@ import { top } from '../api.js';
 import { PRECISION_IDS } from '../core/precision.js';
 import type { TopSort } from '../core/reports/top.js';
 import { topDoc } from '../render/top.js';
-import { emit, intFlag, unitOf } from './common.js';
+import { intFlag, unitOf } from './common.js';
+import { emit } from './output.js';
 import { type FitFlags, fitRequest } from './fit.js';
 
 export interface TopFlags extends FitFlags {

@@ -767,7 +767,13 @@ function parallelSearch(card: Card, o: FitOptions): boolean {
 /** Why an expert-parallel layout is not allowed, or null. */
 export function epRejection(card: Card, l: Layout, o: FitOptions): string | null {
   const E = card.architecture.moe?.experts ?? 0;
-  if (l.ep === 0) return (o.redundantExperts ?? 0) > 0 ? 'redundant experts need expert parallelism' : null;
+  if (l.ep === 0 && (o.redundantExperts ?? 0) > 0) return 'redundant experts need expert parallelism';
+  // without EP each expert's FFN is split over all TP x DP ranks, in equal parts (vLLM / SGLang FusedMoE:
+  // assert intermediate_size % tp_size == 0): 257 GPUs cannot split Mixtral's 14,336-wide experts
+  const ffn = card.architecture.moe?.expert_ffn;
+  if (l.ep === 0 && l.dp > 1 && ffn !== undefined && ffn % (l.tp * l.dp) !== 0)
+    return `TP x DP = ${l.tp * l.dp} does not divide the expert FFN width ${ffn}`;
+  if (l.ep === 0) return null;
   if (E === 0) return 'a dense model has no experts to place';
   const group = l.tp * l.dp;
   if (group % l.ep !== 0) return `EP ${l.ep} does not divide TP x DP = ${group}`;

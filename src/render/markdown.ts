@@ -2,6 +2,7 @@
 // Every column is kept (a rendered page scrolls sideways); cells are escaped for table syntax.
 import type { Doc } from './doc.js';
 import { textOf } from './doc.js';
+import { safeText } from './terminal.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, '<br>');
 
@@ -52,5 +53,6 @@ export function renderMarkdown(doc: Doc): string {
     }
   }
   while (out.at(-1) === '') out.pop();
-  return out.join('\n');
+  // text from cards and configs: control characters shown as escapes, as in terminal output
+  return safeText(out.join('\n'));
 }

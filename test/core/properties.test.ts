@@ -221,3 +221,52 @@ describe('published JSON Schemas', () => {
     );
   });
 });
+
+describe('no Infinity or NaN in any output (issue 16)', () => {
+  // random generated cards x random GPU counts (primes and counts past any layout included), precisions,
+  // contexts and batches; text and JSON of fit, and text of show, never print a non-finite number
+  const flagsArb = fc.record({
+    count: fc.option(fc.constantFrom(1, 2, 3, 7, 8, 16, 257, 1000, 4099), { nil: undefined }),
+    gpu: fc.constantFrom('h100', 'rtx-3060', 'a100-40g', 'apple-m2-ultra-192'),
+    precision: fc.constantFrom('bf16', 'fp8', 'int4', 'q4_k_m', 'all'),
+    context: fc.constantFrom('1', '1024', '32k'),
+    batch: fc.constantFrom('1', '64', '100000'),
+  });
+  it('fit and show text and --json never contain Infinity or NaN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-calc-finite-'));
+    const samples = fc.sample(fc.tuple(cardArb, flagsArb), { numRuns: 6, seed: 16 });
+    await Promise.all(
+      samples.map(async ([card, f], i) => {
+        const file = join(dir, `c${i}.yaml`);
+        writeFileSync(file, stringify({ ...card, id: `finite-${i}` }));
+        const args = ['fit', file, '--gpu', f.gpu, '--precision', f.precision, '--context', f.context];
+        args.push('--batch', f.batch, ...(f.count ? ['--count', String(f.count)] : []));
+        for (const run of [args, [...args, '--json'], ['show', file]]) {
+          const r = await cliAsync(run);
+          // 0 fits, 1 does not fit; 2 only for a context past the card's maximum
+          expect([0, 1, 2], `${run.join(' ')}: ${r.stderr}`).toContain(r.code);
+          expect(r.stdout + r.stderr, run.join(' ')).not.toMatch(/Infinity|NaN/);
+        }
+      }),
+    );
+  });
+  it('mixtral-8x7b on 257 H100s: no allowed layout, exit 1, no Infinity', async () => {
+    // 257 is prime: TP must divide the 32 heads, PP can not exceed the 32 layers, EP 257 the 8 experts, and DP257
+    // would split each 14,336-wide expert FFN (Mixtral config.json intermediate_size) into 257 parts
+    const r = await cliAsync([
+      'fit',
+      'mixtral-8x7b',
+      '--gpu',
+      'h100',
+      '--precision',
+      'bf16',
+      '--count',
+      '257',
+      '--dp',
+      '1',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/No allowed layout of 257 x H100/);
+    expect(r.stdout).not.toMatch(/Infinity|NaN/);
+  });
+});

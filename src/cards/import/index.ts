@@ -3,7 +3,7 @@
 // Multimodal checkpoints nest their text decoder (text_config, thinker_config.text_config); the decoder is
 // read by its family and the towers are counted from their own sub-configs (towers.ts).
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { groupDigits } from '../../core/digits.js';
 import { deriveParams } from '../../core/params.js';
 import { getPrecision, weightBytes } from '../../core/precision.js';
@@ -190,13 +190,20 @@ function unsupported(file: string, key: string, type: string): UserError {
 
 /** A config's model name: its `_name_or_path` (metadata: any value that names nothing falls back), else
  *  the file's name when it is not config.json ("zai-org--GLM-4.5-Air.json"), else the folder's. */
+// C0/C1 controls, DEL and bidirectional marks: a name is metadata, these only ever act on a terminal
+// biome-ignore lint/suspicious/noControlCharactersInRegex: exactly the characters a card name must not carry
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The card name: the last part of `_name_or_path`, else the file or folder name. `_name_or_path` is metadata
+ *  ("/", 300 characters, control characters): never a reason to refuse the config. */
 export function modelName(nameOrPath: unknown, file: string): string {
-  const fromPath = typeof nameOrPath === 'string' ? basename(nameOrPath.trim().replace(/[\\/]+$/, '')) : '';
+  const clean = (s: string) => s.replace(CONTROL, '').trim();
+  const fromPath = typeof nameOrPath === 'string' ? clean(basename(nameOrPath.trim().replace(/[\\/]+$/, ''))) : '';
   if (fromPath && /[a-z0-9]/i.test(fromPath) && fromPath.length <= 200) return fromPath;
-  const stem = basename(file).replace(/\.json$/i, '');
-  if (stem && stem.toLowerCase() !== 'config') return stem;
-  const folder = basename(dirname(file));
-  return folder && folder !== '.' && folder !== '/' ? folder : 'imported model';
+  const stem = clean(basename(file).replace(/\.json$/i, '')).slice(0, 200);
+  if (stem && /[a-z0-9]/i.test(stem) && stem.toLowerCase() !== 'config' && stem.toLowerCase() !== 'params') return stem;
+  const folder = clean(basename(dirname(resolve(file)))).slice(0, 200);
+  return folder && /[a-z0-9]/i.test(folder) ? folder : 'imported model';
 }
 
 function kebabId(s: string): string {
@@ -208,6 +215,25 @@ function kebabId(s: string): string {
     .slice(0, 64)
     .replace(/[-.]+$/, '');
   return /^[a-z0-9]/.test(id) && id.length > 0 ? id : 'imported-model';
+}
+
+const squash = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+const CLASS_SUFFIX = /(ForCausalLM|ForConditionalGeneration|LMHeadModel|ForSequenceClassification|Model)$/;
+
+/** An `architectures` class that names another supported family than model_type (MixtralForCausalLM on a
+ *  qwen3 config) says the config was edited or mixed up: which one holds is unknowable, so it is refused. */
+function checkArchitectures(file: string, architectures: string[], type: string, topType: string, family: Family) {
+  architectures.forEach((cls, i) => {
+    const stem = squash(cls.replace(CLASS_SUFFIX, ''));
+    if (stem === squash(type) || stem === squash(topType)) return;
+    const other = [...byType.keys()].find((t) => squash(t) === stem);
+    if (other !== undefined && byType.get(other) !== family) {
+      throw new UserError(
+        `${file}: architectures.${i}: "${cls}" is the class of model_type "${other}", but model_type is ` +
+          `"${topType}"; expected a class of the ${topType} family (fix whichever of the two is wrong)`,
+      );
+    }
+  });
 }
 
 export interface ImportResult {
@@ -259,6 +285,7 @@ export function importConfig(data: unknown, file: string, opts: ImportOptions = 
   if (type === 'git' && architectures[0]?.startsWith('Grok')) type = 'grok';
   const family = byType.get(type);
   if (!family) throw unsupported(file, wrapper ? `${c.prefix}model_type` : 'model_type', type);
+  checkArchitectures(file, architectures, type, topType, family);
   const ctx: ReadContext = { type, architectures, root };
   const { a, notes: familyNotes } = family.read(c, ctx);
   if (wrapper) towers = wrapper.towers(root, a.hidden_size);

@@ -83,7 +83,16 @@ export function nativePrecision(c: Cfg): string {
         'the native weight size would be a guess',
     );
   }
-  const dt = (c.str('torch_dtype') ?? c.str('dtype') ?? 'bfloat16').toLowerCase();
+  const given = c.str('torch_dtype') ?? c.str('dtype');
+  // null records no stored dtype: vLLM then assumes float32 (config.py _get_and_verify_dtype) or reads the
+  // safetensors headers; which one the checkpoint holds is unknowable here, so a null is refused
+  const nullKey = ['torch_dtype', 'dtype'].find((k) => c.present(k) && c.raw(k) === null);
+  if (given === undefined && nullKey !== undefined)
+    throw new UserError(
+      `${c.where(nullKey)}: null does not say how the weights are stored; expected "bfloat16", "float16" or ` +
+        '"float32" (remove the key for the bfloat16 default)',
+    );
+  const dt = (given ?? 'bfloat16').toLowerCase();
   if (dt === 'bfloat16') return 'bf16';
   if (dt === 'float16') return 'fp16';
   if (dt === 'float32') return 'fp32';
