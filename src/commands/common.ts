@@ -1,14 +1,8 @@
-// Shared pieces of the command modules: global options, flag parsing, output.
-import { writeSync } from 'node:fs';
 import type { Sources } from '../api.js';
 import { modelDirsFrom } from '../cards/registry.js';
 import { UserError } from '../errors.js';
 import { groupDigits } from '../core/digits.js';
-import type { Doc } from '../render/doc.js';
 import type { ByteUnit } from '../render/format.js';
-import { renderMarkdown } from '../render/markdown.js';
-import { renderTerminal } from '../render/terminal.js';
-import { outputWidth } from '../render/width.js';
 
 export interface GlobalOptions {
   json?: boolean;
