@@ -50,6 +50,18 @@ export function baseDims(c: Cfg, d: { kv?: number; ctx?: number }) {
   return { vocab, hidden, layers, heads, kv, ctx };
 }
 
+/** The fields every family's architecture starts with: vocabulary, width, layers (default: the config's
+ *  num_hidden_layers), tied embeddings (transformers' default false) and the context. */
+export function baseArch(c: Cfg, d: ReturnType<typeof baseDims>, layers = d.layers) {
+  return {
+    vocab_size: d.vocab,
+    hidden_size: d.hidden,
+    num_layers: layers,
+    tie_embeddings: c.bool('tie_word_embeddings', false),
+    max_context: d.ctx,
+  };
+}
+
 /** head_dim: the config's value; null or absent: the class default, else hidden // heads
  *  (transformers: `getattr(config, "head_dim", None) or hidden_size // num_attention_heads`). */
 export function headDim(c: Cfg, h: number, heads: number, def?: number): number {

@@ -10,7 +10,7 @@
 // - layer_types absent: full attention when (i + 1) % global_attn_every_n_layers == 0 (default 4), sliding
 //   window elsewhere; the class defaults (64 experts, top-6, 1408 wide, 16384 context) differ from every
 //   Trinity checkpoint.
-import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes, baseArch } from '../common.js';
 
 export const afmoe: Family = {
   types: ['afmoe'],
@@ -37,11 +37,7 @@ export const afmoe: Family = {
     ];
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 128), {
           output_gate: true,
           qk_norm: 'per_head',

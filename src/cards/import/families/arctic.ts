@@ -9,7 +9,7 @@
 // - head_dim is hidden_size / num_attention_heads (a different head_dim key is refused); no biases;
 // - class defaults that differ from the checkpoint: 8 experts, top-1, 14336 wide, frequency 2.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, layersWhere, RMS } from '../common.js';
+import { baseDims, type Family, gqa, layersWhere, RMS, baseArch } from '../common.js';
 
 export const arctic: Family = {
   types: ['arctic'],
@@ -41,11 +41,7 @@ export const arctic: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, hd),
         mlp: { gated: true, ...(moeLayers === 'all' ? {} : { dense_ffn: I }) },
         ...(moeLayers === 'none'

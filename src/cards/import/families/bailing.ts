@@ -16,7 +16,7 @@
 // are mtp_layers without embedding copies.
 // V1 traps: first_k_dense_replace > 0 is refused (the V1 vLLM model builds every layer as MoE).
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, headDim, layersWhere, mtpNote, RMS, shared } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, mtpNote, RMS, shared, baseArch } from '../common.js';
 
 export const bailing: Family = {
   types: ['bailing_moe', 'bailing_moe_v2'],
@@ -78,11 +78,7 @@ export const bailing: Family = {
     const hasShared = sharedN > 0;
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, hd, {
           qkv_bias: qkvBias || useBias,
           o_bias: useBias,

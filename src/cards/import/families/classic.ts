@@ -1,7 +1,7 @@
 // The first generation of open MoE decoders, one block each: DBRX, Phi-3.5-MoE, gpt-oss, Jamba, Grok-1/2.
 // transformers modeling_dbrx.py, modeling_phimoe.py, modeling_gpt_oss.py, modeling_jamba.py; SGLang grok.py.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, headDim, RMS, slidingFromLayerTypes } from '../common.js';
+import { baseDims, type Family, gqa, headDim, RMS, slidingFromLayerTypes, baseArch } from '../common.js';
 
 export const dbrx: Family = {
   types: ['dbrx'],
@@ -80,11 +80,7 @@ export const gptOss: Family = {
     const window = c.optInt('sliding_window');
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 64), { qkv_bias: ab, o_bias: ab, sinks: true }),
         sliding_window: slidingFromLayerTypes(c, d.layers, window) ?? {
           window: window ?? 128,
@@ -125,11 +121,7 @@ export const jamba: Family = {
     const I = c.int('intermediate_size', 14336);
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads)),
         attention_layers: { period: attnPeriod, offsets: [attnOffset] },
         mlp: { gated: true, dense_ffn: I },

@@ -5,7 +5,7 @@
 // vLLM deepseek_v2.py. Null meanings follow that code: n_routed_experts null = no MoE layer,
 // n_shared_experts null = no shared expert, q_lora_rank null = a plain q_proj, topk_method null = no
 // correction bias (vLLM creates it only for noaux_tc).
-import { baseDims, deepseekMoeLayers, type Family, mla, mtpNote, RMS, shared } from '../common.js';
+import { baseDims, deepseekMoeLayers, type Family, mla, mtpNote, RMS, shared, baseArch } from '../common.js';
 
 export const deepseek: Family = {
   types: ['deepseek_v2', 'deepseek_v3', 'kimi_k2', 'deepseek_v32'],
@@ -33,11 +33,7 @@ export const deepseek: Family = {
     if (E === null) notes.push('n_routed_experts is null: every layer is dense (DeepSeek and vLLM build no MoE layer)');
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention,
         mlp: {
           gated: true,

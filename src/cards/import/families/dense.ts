@@ -1,6 +1,6 @@
 // Dense decoders (the baselines compare and audit use): llama, mistral, qwen2, qwen3.
 // transformers modeling_llama.py / modeling_mistral.py / modeling_qwen2.py / modeling_qwen3.py.
-import { type Family, gqa, headDim, RMS, baseDims } from '../common.js';
+import { type Family, gqa, headDim, RMS, baseDims, baseArch } from '../common.js';
 
 export const dense: Family = {
   types: ['llama', 'mistral', 'qwen2', 'qwen3'],
@@ -28,11 +28,7 @@ export const dense: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, hd, {
           qkv_bias: type === 'qwen2' ? true : ab,
           o_bias: ab,

@@ -8,7 +8,17 @@
 // layer_types defaults to sliding for layers i >= max_window_layers whenever sliding_window is not null
 // (transformers ignores use_sliding_window); moe_layer_freq is not read by Dots1 (values other than 1
 // refused); no MTP.
-import { baseDims, type Family, gqa, headDim, layersWhere, RMS, shared, slidingFromLayerTypes } from '../common.js';
+import {
+  baseDims,
+  type Family,
+  gqa,
+  headDim,
+  layersWhere,
+  RMS,
+  shared,
+  slidingFromLayerTypes,
+  baseArch,
+} from '../common.js';
 
 export const dots1: Family = {
   types: ['dots1'],
@@ -37,11 +47,7 @@ export const dots1: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads), { qkv_bias: ab, o_bias: ab, qk_norm: 'per_head' }),
         ...(sliding ? { sliding_window: sliding } : {}),
         mlp: { gated: true, ...(firstK > 0 ? { dense_ffn: c.int('intermediate_size', 10944) } : {}) },

@@ -12,7 +12,7 @@
 // - MTP (num_nextn_predict_layers): K-EXAONE ships one MTP layer with a DENSE MLP (vLLM builds it dense;
 //   transformers drops mtp.*); mtp_layers cannot express a dense MTP layer, so it stays 0 with a note.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes, RMS, shared } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes, RMS, shared, baseArch } from '../common.js';
 import type { Cfg } from '../config.js';
 
 /** Sliding layers (true) per transformers' ExaoneMoeConfig, when layer_types is absent. */
@@ -79,11 +79,7 @@ export const exaoneMoe: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads), { qk_norm: 'per_head' }),
         ...(slidingLayers === 'none' ? {} : { sliding_window: { window, layers: slidingLayers } }),
         mlp: { gated: true, ...(hasDense ? { dense_ffn: c.int('intermediate_size', 16384) } : {}) },

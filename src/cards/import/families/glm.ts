@@ -16,6 +16,7 @@ import {
   mtpNote,
   RMS,
   shared,
+  baseArch,
 } from '../common.js';
 
 /** Dense vs MoE from `mlp_layer_types` when given (transformers), else first_k_dense_replace (vLLM). */
@@ -58,11 +59,7 @@ export const glm: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention,
         ...(variants.length ? { attention_variants: variants } : {}),
         mlp: { gated: true, ...(moeLayers === 'all' ? {} : { dense_ffn: c.int('intermediate_size', 10944) }) },

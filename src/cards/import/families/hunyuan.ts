@@ -17,7 +17,7 @@
 //   use_mla, moe_layer_num_skipped (read by neither loader) and add_classification_head are refused;
 // - remote code: num_experts 1 builds a dense MLP of intermediate_size instead of the MoE block.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, RMS, shared } from '../common.js';
+import { baseDims, type Family, gqa, RMS, shared, baseArch } from '../common.js';
 import type { Cfg } from '../config.js';
 
 /** An int, or a per-layer list whose entries are all equal (else refused); `def` when absent. */
@@ -100,11 +100,7 @@ export const hunyuan: Family = {
     const moe = !remote || E > 1;
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, hd, {
           qkv_bias: c.bool('attention_bias', false),
           o_bias: c.bool('attention_bias', false),

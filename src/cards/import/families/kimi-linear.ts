@@ -10,7 +10,7 @@
 // Keys of later KDA/Kimi variants that change the tensors (output-gated MLA, latent MoE, full-rank
 // gates, attention residual blocks) are refused.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, layersWhere, RMS, shared } from '../common.js';
+import { baseDims, type Family, layersWhere, RMS, shared, baseArch } from '../common.js';
 
 export const kimiLinear: Family = {
   types: ['kimi_linear'],
@@ -68,11 +68,7 @@ export const kimiLinear: Family = {
     }
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: {
           type: 'mla',
           heads: d.heads,

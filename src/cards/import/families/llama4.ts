@@ -2,7 +2,7 @@
 // interleave_moe_layer_step-th layer (or the explicit moe_layers list), a shared expert of the expert
 // width, chunked local attention on three of every four layers. transformers modeling_llama4.py.
 import type { LayerSet } from '../../../core/types.js';
-import { baseDims, type Family, gqa, headDim, layersWhere, RMS } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, RMS, baseArch } from '../common.js';
 
 export const llama4: Family = {
   types: ['llama4_text'],
@@ -25,11 +25,7 @@ export const llama4: Family = {
     const ffn = c.int('intermediate_size', 8192);
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 128), { qkv_bias: ab, o_bias: ab }),
         ...(chunk ? { sliding_window: { window: chunk, layers: { period: noRopeInterval, offsets: [0, 1, 2] } } } : {}),
         mlp: { gated: true, ...(moeLayers === 'all' ? {} : { dense_ffn: c.int('intermediate_size_mlp', 16384) }) },

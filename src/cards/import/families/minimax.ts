@@ -1,5 +1,5 @@
 // MiniMax decoders: MiniMax-M2 (minimax_m2) and the lightning-attention MiniMax-Text-01 / M1 family.
-import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes, RMS } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, layerTypes, RMS, baseArch } from '../common.js';
 
 // MiniMax-M2 / M2.1 / M2.5 / M2.7 (minimax_m2): full GQA attention in every layer with q_proj wider than
 // hidden (48 x 128), q_norm / k_norm each ONE RMSNorm over the whole projection width (6144 / 1024, not
@@ -42,11 +42,7 @@ export const minimaxM2: Family = {
         : [];
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         // q_norm RMSNorm(heads x head_dim), k_norm RMSNorm(kv_heads x head_dim)
         attention: gqa(d.heads, d.kv, c.int('head_dim', 128), { qk_norm: 'full' }),
         mlp: { gated: true },
@@ -116,11 +112,7 @@ export const minimaxLightning: Family = {
     const hasLinear = attention !== 'all';
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, hd),
         attention_layers: attention,
         // one expert is a plain MLP of intermediate_size (vLLM MiniMaxText01MLP)

@@ -1,5 +1,5 @@
 // Mixtral: every layer MoE, no shared expert. transformers modeling_mixtral.py.
-import { baseDims, type Family, gqa, headDim, RMS } from '../common.js';
+import { baseDims, type Family, gqa, headDim, RMS, baseArch } from '../common.js';
 
 export const mixtral: Family = {
   types: ['mixtral'],
@@ -10,11 +10,7 @@ export const mixtral: Family = {
     const d = baseDims(c, { kv: 8, ctx: 131072 });
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads)),
         mlp: { gated: true },
         moe: {

@@ -11,7 +11,7 @@
 // `block_configs`, per-MLP widths that differ.
 import { UserError } from '../../../errors.js';
 import type { Cfg } from '../config.js';
-import { baseDims, type Family, gqa, headDim, layersWhere } from '../common.js';
+import { baseDims, type Family, gqa, headDim, layersWhere, baseArch } from '../common.js';
 
 const KIND: Record<string, string> = { mamba: 'M', attention: '*', mlp: '-', moe: 'E' };
 
@@ -81,11 +81,7 @@ export const nemotronH: Family = {
     const groups = c.int('n_groups', c.int('mamba_n_groups', 8));
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 128)),
         attention_layers: at('*'),
         mlp: {

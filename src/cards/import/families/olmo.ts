@@ -2,7 +2,7 @@
 // flex_olmo (FlexOlmo): OLMo-2 attention (full-width q/k norms) with post-norms and OLMoE experts whose
 // width is intermediate_size. transformers modeling_olmoe.py, modular_flex_olmo.py.
 import { UserError } from '../../../errors.js';
-import { baseDims, type Family, gqa, headDim, RMS } from '../common.js';
+import { baseDims, type Family, gqa, headDim, RMS, baseArch } from '../common.js';
 
 export const olmo: Family = {
   types: ['olmoe', 'flex_olmo'],
@@ -22,11 +22,7 @@ export const olmo: Family = {
     const ab = c.bool('attention_bias', false);
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, hd, { qkv_bias: ab, o_bias: ab, qk_norm: 'full' }),
         mlp: { gated: true },
         moe: {

@@ -1,7 +1,7 @@
 // Qwen MoE decoders: qwen2_moe (a gated shared expert), qwen3_moe (per-head q/k norms, no shared expert),
 // and the text decoders of Qwen3-VL-MoE and Qwen3-Omni's thinker, which are qwen3_moe.
 // transformers modeling_qwen2_moe.py, modeling_qwen3_moe.py, modeling_qwen3_vl_moe.py, modeling_qwen3_omni_moe.py.
-import { baseDims, type Family, gqa, headDim, qwenMoeLayers, RMS, shared } from '../common.js';
+import { baseDims, type Family, gqa, headDim, qwenMoeLayers, RMS, shared, baseArch } from '../common.js';
 
 export const qwenMoe: Family = {
   types: ['qwen2_moe', 'qwen3_moe', 'qwen3_vl_moe_text', 'qwen3_omni_moe_text'],
@@ -21,11 +21,7 @@ export const qwenMoe: Family = {
     const allMoe = moeLayers === 'all';
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads), {
           qkv_bias: q2 ? c.bool('qkv_bias', true) : ab,
           o_bias: ab,

@@ -20,6 +20,7 @@ import {
   mtpNote,
   qwenMoeLayers,
   RMS,
+  baseArch,
 } from '../common.js';
 
 function ssmDtype(c: Cfg): 'bf16' | 'fp32' {
@@ -82,11 +83,7 @@ export const qwenNext: Family = {
     );
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: n,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d, n),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 256), {
           output_gate: true,
           qkv_bias: ab,

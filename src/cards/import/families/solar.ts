@@ -6,7 +6,7 @@
 // always builds the MoE block: the checkpoint's intermediate_size (10240) is unused and a
 // first_k_dense_replace > 0 (which would add dense layers if honoured) is refused; use_qk_norm is removed from
 // the class (true refused); head_dim defaults to 128; no MTP layer is built (num_nextn_predict_layers: a note).
-import { baseDims, type Family, gqa, headDim, RMS, shared } from '../common.js';
+import { baseDims, type Family, gqa, headDim, RMS, shared, baseArch } from '../common.js';
 
 export const solarOpen: Family = {
   types: ['solar_open'],
@@ -23,11 +23,7 @@ export const solarOpen: Family = {
     const sharedN = c.int('n_shared_experts', 1, { min: 0 });
     return {
       a: {
-        vocab_size: d.vocab,
-        hidden_size: d.hidden,
-        num_layers: d.layers,
-        tie_embeddings: c.bool('tie_word_embeddings', false),
-        max_context: d.ctx,
+        ...baseArch(c, d),
         attention: gqa(d.heads, d.kv, headDim(c, d.hidden, d.heads, 128), {
           qkv_bias: c.bool('attention_bias', false),
         }),
