@@ -11,23 +11,4 @@ export interface HubAccess {
   configOnly?: boolean;
 }
 
-/** A model type the importer does not know, described from its checkpoint's headers. */
-export interface CheckpointOnly {
-  source: string;
-  modelType: string;
-  reason: string;
-  estimate: {
-    totalParams: number;
-    weightBytes: number;
-    routedParams: number;
-    experts?: number | undefined;
-    expertsPerToken?: number | undefined;
-    activeParams?: number | undefined;
-    activeIsEstimate: true;
-    kv?: { layers: number; kvHeads: number; headDim: number; elementsPerToken: number } | undefined;
-    notes: string[];
-  };
-  byDtype: { dtype: string; tensors: number; params: number; bytes: number }[];
-  files: number;
-  tensors: number;
-}
+export type { CheckpointOnly } from '../core/checkpoint.js';

@@ -4,7 +4,7 @@ import { explainComponents } from '../explain.js';
 import { kvPerToken } from '../kv.js';
 import { type Component, deriveParams } from '../params.js';
 import { getPrecision, weightBytes } from '../precision.js';
-import type { CheckpointCheck } from '../checkpoint.js';
+import type { CheckpointCheck, CheckpointOnly } from '../checkpoint.js';
 import type { Card } from '../types.js';
 import { SCHEMA_VERSION } from './fit.js';
 
@@ -147,24 +147,7 @@ export interface CheckpointOnlyReport {
   notes: string[];
 }
 
-export function buildCheckpointOnlyReport(x: {
-  source: string;
-  modelType: string;
-  reason: string;
-  files: number;
-  tensors: number;
-  byDtype: CheckpointOnlyReport['byDtype'];
-  estimate: {
-    totalParams: number;
-    weightBytes: number;
-    routedParams: number;
-    experts?: number | undefined;
-    expertsPerToken?: number | undefined;
-    activeParams?: number | undefined;
-    kv?: { elementsPerToken: number } | undefined;
-    notes: string[];
-  };
-}): CheckpointOnlyReport {
+export function buildCheckpointOnlyReport(x: CheckpointOnly): CheckpointOnlyReport {
   const e = x.estimate;
   return {
     schemaVersion: SCHEMA_VERSION,
