@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { checkCheckpoint, type CheckpointCheck, type CheckpointFacts } from '../core/checkpoint.js';
 import { deriveParams } from '../core/params.js';
+import { getPrecision, weightBytes } from '../core/precision.js';
 import type { Card } from '../core/types.js';
 import { isUserError, suggest, UserError } from '../errors.js';
 import {
@@ -88,7 +89,11 @@ export async function resolveHubModel(ref: HubRef, access: HubAccess = {}): Prom
     }
     throw e;
   }
-  return { card, file: hc.label, checkpoint: checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card)) };
+  return {
+    card,
+    file: hc.label,
+    checkpoint: checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card), nativeBytes(card)),
+  };
 }
 
 function hasSafetensors(files: readonly string[] | undefined): boolean {
@@ -100,7 +105,7 @@ export async function checkLocalFolder(card: Card, configPath: string, access: H
   const dir = dirname(configPath);
   if (access.configOnly || !hasLocalSafetensors(dir)) return undefined;
   const inv = await readCheckpointHeaders(dir, hubOptions(access));
-  return checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card));
+  return checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card), nativeBytes(card));
 }
 
 /** A local folder whose config has a type the importer does not know, described from its headers. */
@@ -140,3 +145,10 @@ export function withSuggestion(e: unknown, ref: HubRef, known: readonly string[]
 }
 
 export { formatRef };
+
+/** The decoder's bytes at the card's native precision: what fit's native row plans. */
+function nativeBytes(card: Card): number {
+  const a = card.architecture;
+  const d = deriveParams(card);
+  return weightBytes(d.tensors, getPrecision(a.native_precision), a.num_layers, a.moe?.experts ?? 0, a).total;
+}

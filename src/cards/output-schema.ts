@@ -27,6 +27,7 @@ const checkpointCheck = z
     bytes: bytes,
     byDtype: z.array(z.object({ dtype: z.string(), tensors: count, params: count, bytes: bytes })),
     derivedParams: count,
+    derivedNativeBytes: bytes.nullable(),
     groups: z
       .array(z.object({ group: z.enum(['decoder', 'mtp', 'towers']), checkpoint: count, derived: count }))
       .nullable(),

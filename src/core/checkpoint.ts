@@ -42,6 +42,9 @@ export interface CheckpointCheck {
   byDtype: { dtype: string; tensors: number; params: number; bytes: number }[];
   /** the derivation's decoder total (MTP and towers apart) */
   derivedParams: number;
+  /** the decoder's weight bytes derived at the native precision (what fit's native row plans), or null
+   *  when the file's own bytes are what is planned (a GGUF) */
+  derivedNativeBytes: number | null;
   /** checkpoint parameters by group (null for quantised checkpoints, whose per-tensor logical counts the
    *  headers do not give) and the derivation's figure for each */
   groups: { group: CheckpointGroup; checkpoint: number; derived: number }[] | null;
@@ -83,7 +86,12 @@ export function tensorGroup(name: string, numLayers: number): CheckpointGroup {
 }
 
 /** Compare a checkpoint's headers with the card's derivation. */
-export function checkCheckpoint(f: CheckpointFacts, a: Architecture, d: ParamDerivation): CheckpointCheck {
+export function checkCheckpoint(
+  f: CheckpointFacts,
+  a: Architecture,
+  d: ParamDerivation,
+  derivedNativeBytes: number | null = null,
+): CheckpointCheck {
   const plain = !f.quantMethod;
   const groups = plain ? groupParams(f.tensors, a.num_layers) : null;
   const decoderParams = groups ? groups.decoder : f.params - d.mtp - d.extra;
@@ -107,9 +115,10 @@ export function checkCheckpoint(f: CheckpointFacts, a: Architecture, d: ParamDer
       .map(([dtype, v]) => ({ dtype, ...v }))
       .sort((x, y) => y.bytes - x.bytes),
     derivedParams: d.total,
+    derivedNativeBytes,
     groups: rows,
     matches,
-    verdict: verdict(f, d, decoderParams, matches, rows),
+    verdict: verdict(f, d, decoderParams, matches, rows) + bytesNote(f, d, derivedNativeBytes),
   };
 }
 
@@ -149,6 +158,18 @@ function verdict(
     );
   const decoderOk = rows[0]?.checkpoint === rows[0]?.derived;
   return `${decoderOk ? `decoder matches to the parameter (${g(decoder)}); ` : ''}differs: ${parts.join('; ')}`;
+}
+
+/** The checkpoint's bytes against the native row's: a file holds decoder, MTP and towers, and quantised
+ *  formats' scales, so the two differ by what the plan leaves out or models otherwise. */
+function bytesNote(f: CheckpointFacts, d: ParamDerivation, derived: number | null): string {
+  if (derived === null) return '';
+  const diff = f.bytes - derived;
+  const pct = derived > 0 ? ` (${diff >= 0 ? '+' : ''}${((diff / derived) * 100).toFixed(2)}%)` : '';
+  const also = d.mtp + d.extra > 0 ? ', MTP and towers included in the file' : '';
+  return (
+    `; weight bytes ${groupDigits(f.bytes)} in the file vs ${groupDigits(derived)} the native row plans` + pct + also
+  );
 }
 
 function signed(n: number): string {

@@ -90,6 +90,8 @@ describe('a hub id is a <model>', () => {
     expect(doc.checkpoint.bytes).toBe(QWEN_TOTAL * 2);
     expect(doc.checkpoint.files).toBe(16);
     expect(doc.checkpoint.matches).toBe(true);
+    // bf16: the native row plans exactly the file's bytes (2 per parameter)
+    expect(doc.checkpoint.derivedNativeBytes).toBe(QWEN_TOTAL * 2);
     const text = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B'], { env: env() });
     expect(text.stdout).toMatch(/matches to the parameter/);
   });
