@@ -77,10 +77,16 @@ afterAll(async () => {
 });
 
 const env = (extra: Record<string, string | undefined> = {}) => ({ ...noToken, ...hubEnv(hub.endpoint), ...extra });
+// one cache the plain show / fit runs share: the first reads the headers, later runs reuse them (the cold
+// and offline paths have their own test)
+let warm: ReturnType<typeof env>;
+beforeAll(() => {
+  warm = env();
+});
 
 describe('a hub id is a <model>', () => {
   it('show org/name imports the config and checks it against the safetensors headers, to the parameter', async () => {
-    const r = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B', '--json'], { env: env() });
+    const r = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B', '--json'], { env: warm });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.params.total).toBe(QWEN_TOTAL);
@@ -92,7 +98,7 @@ describe('a hub id is a <model>', () => {
     expect(doc.checkpoint.matches).toBe(true);
     // bf16: the native row plans exactly the file's bytes (2 per parameter)
     expect(doc.checkpoint.derivedNativeBytes).toBe(QWEN_TOTAL * 2);
-    const text = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B'], { env: env() });
+    const text = await cliAsync(['show', 'Qwen/Qwen3-30B-A3B'], { env: warm });
     expect(text.stdout).toMatch(/matches to the parameter/);
   });
 
@@ -106,10 +112,10 @@ describe('a hub id is a <model>', () => {
   });
 
   it('fit, speed and check plan a hub model like a local config; a config-only repo needs no headers', async () => {
-    const f = await cliAsync(['fit', 'Qwen/Qwen3-30B-A3B', '--gpu', 'h100', '--json'], { env: env() });
+    const f = await cliAsync(['fit', 'Qwen/Qwen3-30B-A3B', '--gpu', 'h100', '--json'], { env: warm });
     expect(f.code, f.stderr).toBe(0);
     expect(JSON.parse(f.stdout).model.totalParams).toBe(QWEN_TOTAL);
-    const c = await cliAsync(['fit', `${hub.endpoint}/lab/config-only`, '--gpu', 'h100', '--json'], { env: env() });
+    const c = await cliAsync(['fit', `${hub.endpoint}/lab/config-only`, '--gpu', 'h100', '--json'], { env: warm });
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).model.totalParams).toBe(QWEN_TOTAL);
   });
@@ -157,17 +163,17 @@ describe('a hub id is a <model>', () => {
 
 describe('a model type the importer does not know', () => {
   it('show gives exact totals from the headers and labels the estimates; fit refuses, pointing to show', async () => {
-    const r = await cliAsync(['show', 'acme/Acme-MoE', '--json'], { env: env() });
+    const r = await cliAsync(['show', 'acme/Acme-MoE', '--json'], { env: warm });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.kind).toBe('checkpoint-only');
     expect(doc.exact.totalParams).toBe(ACME_TOTAL);
     expect(doc.exact.weightBytes).toBe(ACME_TOTAL * 2);
     expect(doc.estimates.experts).toBe(8);
-    const text = await cliAsync(['show', 'acme/Acme-MoE'], { env: env() });
+    const text = await cliAsync(['show', 'acme/Acme-MoE'], { env: warm });
     expect(text.stdout).toMatch(/not one moe-calc derives/);
     expect(text.stdout).toMatch(/estimate/);
-    const f = await cliAsync(['fit', 'acme/Acme-MoE', '--gpu', 'h100'], { env: env() });
+    const f = await cliAsync(['fit', 'acme/Acme-MoE', '--gpu', 'h100'], { env: warm });
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/acme_moe.*not supported.*moe-calc show acme\/Acme-MoE/);
   });
