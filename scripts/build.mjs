@@ -20,16 +20,35 @@ const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'er
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
-// 1. The user-file reader, then the built-in data validated by it.
+// 1. The user-file reader, then the built-in data validated by it. The Hugging Face libraries are chunks of
+// their own (dist/hf-hub.cjs, dist/hf-gguf.cjs), required only when a hub id or a GGUF is read, so a card
+// file or a config.json does not compile them.
+const HF_CHUNKS = { '@huggingface/hub': 'hf-hub.cjs', '@huggingface/gguf': 'hf-gguf.cjs' };
+const hfChunks = {
+  name: 'hf-chunks',
+  setup(b) {
+    b.onResolve({ filter: /^@huggingface\/(hub|gguf)$/ }, (a) => ({ path: `./${HF_CHUNKS[a.path]}`, external: true }));
+  },
+};
 await build({
   ...common,
   entryPoints: [join(root, 'src/cards/user-files.ts')],
   format: 'cjs',
   outfile: join(dist, 'user-files.cjs'),
-  // the chunk runs from a vm.Script with a V8 code cache, where a real import() has no loader: the hub
-  // libraries' import("node:fs") and friends become require() calls
+  // the chunk runs from a vm.Script with a V8 code cache, where a real import() has no loader: import()
+  // of the Hugging Face chunks (and anything else) becomes a require() call
   supported: { 'dynamic-import': false },
+  plugins: [hfChunks],
 });
+for (const [pkg, out] of Object.entries(HF_CHUNKS)) {
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: root },
+    format: 'cjs',
+    outfile: join(dist, out),
+    supported: { 'dynamic-import': false },
+  });
+}
 const { loadBuiltinFromYaml, jsonSchemas } = createRequire(import.meta.url)(join(dist, 'user-files.cjs'));
 // JSON Schemas of the card format and the --json outputs, generated from the zod schemas.
 mkdirSync(join(root, 'schema'), { recursive: true });
