@@ -31,6 +31,7 @@ const MODEL_TYPES: Record<string, (a: GgufInventory) => string> = {
   llama: (g) => ((g.arch.expertCount ?? 0) > 0 ? 'mixtral' : 'llama'),
   qwen3: () => 'qwen3',
   qwen2: () => 'qwen2',
+  'gpt-oss': () => 'gpt_oss',
 };
 
 export async function resolveGgufModel(
@@ -118,6 +119,12 @@ function configOf(g: GgufInventory, modelType: string): Record<string, unknown> 
     });
   }
   if (modelType === 'mixtral') cfg.intermediate_size = a.expertFeedForwardLength ?? first(a.feedForwardLength);
+  if (modelType === 'gpt_oss') {
+    // gpt-oss: the experts' width is intermediate_size; sliding and full attention alternate, sliding first
+    cfg.intermediate_size = a.expertFeedForwardLength ?? first(a.feedForwardLength);
+    cfg.sliding_window = k('attention.sliding_window') ?? 128;
+    cfg.attention_bias = names.has('blk.0.attn_q.bias');
+  }
   if (modelType === 'qwen2_moe') {
     cfg.shared_expert_intermediate_size = k('expert_shared_feed_forward_length') ?? 0;
     cfg.decoder_sparse_step = 1;

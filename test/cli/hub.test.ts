@@ -277,3 +277,74 @@ describe('a GGUF file is a <model>', () => {
     expect(JSON.parse(r.stdout).plans[0].weightsTotalBytes).toBe(fileBytes);
   });
 });
+
+describe('a gpt-oss GGUF (MXFP4 experts, attention sinks, biases)', () => {
+  // openai/gpt-oss-120b as llama.cpp's converter names its tensors (gpt-oss arch); published total
+  // 116,829,156,672 (model card Table 1, test/fixtures/configs/SOURCES.md)
+  const c = JSON.parse(readFileSync(join(__dirname, '../fixtures/configs/gpt-oss-120b.json'), 'utf8'));
+  const H = c.hidden_size;
+  const E = c.num_local_experts;
+  const F = c.intermediate_size;
+  const q = c.num_attention_heads * c.head_dim;
+  const kv = c.num_key_value_heads * c.head_dim;
+  const t: GgufTensorSpec[] = [{ name: 'token_embd.weight', shape: [H, c.vocab_size], type: 'Q8_0' }];
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const b = `blk.${l}`;
+    t.push(
+      { name: `${b}.attn_norm.weight`, shape: [H], type: 'F32' },
+      { name: `${b}.attn_q.weight`, shape: [H, q], type: 'Q8_0' },
+      { name: `${b}.attn_q.bias`, shape: [q], type: 'F32' },
+      { name: `${b}.attn_k.weight`, shape: [H, kv], type: 'Q8_0' },
+      { name: `${b}.attn_k.bias`, shape: [kv], type: 'F32' },
+      { name: `${b}.attn_v.weight`, shape: [H, kv], type: 'Q8_0' },
+      { name: `${b}.attn_v.bias`, shape: [kv], type: 'F32' },
+      { name: `${b}.attn_output.weight`, shape: [q, H], type: 'Q8_0' },
+      { name: `${b}.attn_output.bias`, shape: [H], type: 'F32' },
+      { name: `${b}.attn_sinks.weight`, shape: [c.num_attention_heads], type: 'F32' },
+      { name: `${b}.post_attention_norm.weight`, shape: [H], type: 'F32' },
+      { name: `${b}.ffn_gate_inp.weight`, shape: [H, E], type: 'F32' },
+      { name: `${b}.ffn_gate_inp.bias`, shape: [E], type: 'F32' },
+      { name: `${b}.ffn_gate_exps.weight`, shape: [H, F, E], type: 'MXFP4' },
+      { name: `${b}.ffn_gate_exps.bias`, shape: [F, E], type: 'F32' },
+      { name: `${b}.ffn_up_exps.weight`, shape: [H, F, E], type: 'MXFP4' },
+      { name: `${b}.ffn_up_exps.bias`, shape: [F, E], type: 'F32' },
+      { name: `${b}.ffn_down_exps.weight`, shape: [F, H, E], type: 'MXFP4' },
+      { name: `${b}.ffn_down_exps.bias`, shape: [H, E], type: 'F32' },
+    );
+  }
+  t.push(
+    { name: 'output_norm.weight', shape: [H], type: 'F32' },
+    { name: 'output.weight', shape: [H, c.vocab_size], type: 'Q8_0' },
+  );
+  const kvs: GgufKv[] = [
+    ['general.architecture', 'string', 'gpt-oss'],
+    ['general.name', 'string', 'gpt-oss-120b'],
+    ['gpt-oss.block_count', 'u32', c.num_hidden_layers],
+    ['gpt-oss.context_length', 'u32', c.max_position_embeddings],
+    ['gpt-oss.embedding_length', 'u32', H],
+    ['gpt-oss.feed_forward_length', 'u32', F],
+    ['gpt-oss.expert_feed_forward_length', 'u32', F],
+    ['gpt-oss.expert_count', 'u32', E],
+    ['gpt-oss.expert_used_count', 'u32', c.experts_per_token],
+    ['gpt-oss.attention.head_count', 'u32', c.num_attention_heads],
+    ['gpt-oss.attention.head_count_kv', 'u32', c.num_key_value_heads],
+    ['gpt-oss.attention.key_length', 'u32', c.head_dim],
+    ['gpt-oss.attention.value_length', 'u32', c.head_dim],
+    ['gpt-oss.attention.sliding_window', 'u32', c.sliding_window],
+  ];
+  const fileBytes = t.reduce((a, x) => a + ggufTensorBytes(x), 0);
+  it('show matches the published total to the parameter; fit plans the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-calc-gguf-oss-'));
+    writeFixtureFolder(dir, { 'gpt-oss-120b-MXFP4_MOE.gguf': ggufFile(kvs, t).file });
+    const path = join(dir, 'gpt-oss-120b-MXFP4_MOE.gguf');
+    const r = await cliAsync(['show', path, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.params.total).toBe(116_829_156_672);
+    expect(doc.checkpoint.params).toBe(116_829_156_672);
+    expect(doc.checkpoint.matches).toBe(true);
+    const f = await cliAsync(['fit', path, '--gpu', 'h100', '--json']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(JSON.parse(f.stdout).plans[0].weightsTotalBytes).toBe(fileBytes);
+  });
+});
