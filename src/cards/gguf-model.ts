@@ -32,6 +32,11 @@ const MODEL_TYPES: Record<string, (a: GgufInventory) => string> = {
   qwen3: () => 'qwen3',
   qwen2: () => 'qwen2',
   'gpt-oss': () => 'gpt_oss',
+  // DeepSeek-V2 / V3 / R1: V3 when the router has a correction bias (exp_probs_b) or sigmoid gating
+  deepseek2: (g) =>
+    g.tensors.some((t) => t.name.endsWith('exp_probs_b.bias')) || num(g.metadata['deepseek2.expert_gating_func']) === 2
+      ? 'deepseek_v3'
+      : 'deepseek_v2',
 };
 
 export async function resolveGgufModel(
@@ -119,6 +124,10 @@ function configOf(g: GgufInventory, modelType: string): Record<string, unknown> 
     });
   }
   if (modelType === 'mixtral') cfg.intermediate_size = a.expertFeedForwardLength ?? first(a.feedForwardLength);
+  if (modelType === 'deepseek_v3' || modelType === 'deepseek_v2') {
+    Object.assign(cfg, deepseekKeys(g, k));
+    delete cfg.head_dim; // MLA: the per-head sizes are the qk_nope / qk_rope / v keys
+  }
   if (modelType === 'gpt_oss') {
     // gpt-oss: the experts' width is intermediate_size; sliding and full attention alternate, sliding first
     cfg.intermediate_size = a.expertFeedForwardLength ?? first(a.feedForwardLength);
@@ -131,6 +140,33 @@ function configOf(g: GgufInventory, modelType: string): Record<string, unknown> 
     cfg.mlp_only_layers = [];
   }
   return cfg;
+}
+
+/** DeepSeek MLA and MoE keys as convert_hf_to_gguf.py's DeepseekV2Model writes them. Since llama.cpp
+ *  PR #12801 key_length / value_length describe the absorbed cache (kv_lora_rank + rope, kv_lora_rank)
+ *  and key_length_mla / value_length_mla the per-head sizes; older files have only the latter meaning. */
+function deepseekKeys(g: GgufInventory, k: (key: string) => number | undefined): Record<string, unknown> {
+  const a = g.arch;
+  const rope = k('rope.dimension_count') ?? 64;
+  const kvLora = a.kvLoraRank ?? k('attention.kv_lora_rank') ?? 512;
+  const keyLen = k('attention.key_length_mla') ?? a.keyLength ?? 192;
+  const valLen = k('attention.value_length_mla') ?? a.valueLength ?? 128;
+  const heads = first(a.headCount) ?? 128;
+  return {
+    num_key_value_heads: heads,
+    q_lora_rank: k('attention.q_lora_rank') ?? null,
+    kv_lora_rank: kvLora,
+    qk_rope_head_dim: rope,
+    qk_nope_head_dim: keyLen - rope,
+    v_head_dim: valLen,
+    n_routed_experts: a.expertCount,
+    n_shared_experts: a.expertSharedCount ?? k('expert_shared_count') ?? 0,
+    moe_intermediate_size: a.expertFeedForwardLength,
+    first_k_dense_replace: k('leading_dense_block_count') ?? 0,
+    moe_layer_freq: 1,
+    num_nextn_predict_layers: 0,
+    topk_method: g.tensors.some((t) => t.name.endsWith('exp_probs_b.bias')) ? 'noaux_tc' : 'greedy',
+  };
 }
 
 const BLK = /^blk\.(\d+)\./;

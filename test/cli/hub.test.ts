@@ -348,3 +348,92 @@ describe('a gpt-oss GGUF (MXFP4 experts, attention sinks, biases)', () => {
     expect(JSON.parse(f.stdout).plans[0].weightsTotalBytes).toBe(fileBytes);
   });
 });
+
+describe('a DeepSeek GGUF (deepseek2: MLA with the split k_b / v_b, shared experts, dense first layers)', () => {
+  // deepseek-ai/DeepSeek-R1 (DeepSeek-V3 architecture) as llama.cpp names its tensors since PR #12801;
+  // published decoder total 671,026,419,200 without the MTP layer (test/fixtures/configs/SOURCES.md)
+  const c = JSON.parse(readFileSync(join(__dirname, '../fixtures/configs/deepseek-r1.json'), 'utf8'));
+  const H = c.hidden_size;
+  const n = c.num_attention_heads;
+  const [nope, rope, v, ql, kl] = [c.qk_nope_head_dim, c.qk_rope_head_dim, c.v_head_dim, c.q_lora_rank, c.kv_lora_rank];
+  const E = c.n_routed_experts;
+  const F = c.moe_intermediate_size;
+  const t: GgufTensorSpec[] = [{ name: 'token_embd.weight', shape: [H, c.vocab_size], type: 'Q8_0' }];
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const b = `blk.${l}`;
+    t.push(
+      { name: `${b}.attn_norm.weight`, shape: [H], type: 'F32' },
+      { name: `${b}.attn_q_a.weight`, shape: [H, ql], type: 'Q8_0' },
+      { name: `${b}.attn_q_a_norm.weight`, shape: [ql], type: 'F32' },
+      { name: `${b}.attn_q_b.weight`, shape: [ql, n * (nope + rope)], type: 'Q8_0' },
+      { name: `${b}.attn_kv_a_mqa.weight`, shape: [H, kl + rope], type: 'Q8_0' },
+      { name: `${b}.attn_kv_a_norm.weight`, shape: [kl], type: 'F32' },
+      { name: `${b}.attn_k_b.weight`, shape: [nope, kl, n], type: 'Q8_0' },
+      { name: `${b}.attn_v_b.weight`, shape: [kl, v, n], type: 'Q8_0' },
+      { name: `${b}.attn_output.weight`, shape: [n * v, H], type: 'Q8_0' },
+      { name: `${b}.ffn_norm.weight`, shape: [H], type: 'F32' },
+    );
+    if (l < c.first_k_dense_replace) {
+      t.push(
+        { name: `${b}.ffn_gate.weight`, shape: [H, c.intermediate_size], type: 'Q8_0' },
+        { name: `${b}.ffn_up.weight`, shape: [H, c.intermediate_size], type: 'Q8_0' },
+        { name: `${b}.ffn_down.weight`, shape: [c.intermediate_size, H], type: 'Q8_0' },
+      );
+    } else {
+      t.push(
+        { name: `${b}.ffn_gate_inp.weight`, shape: [H, E], type: 'F32' },
+        { name: `${b}.exp_probs_b.bias`, shape: [E], type: 'F32' },
+        { name: `${b}.ffn_gate_exps.weight`, shape: [H, F, E], type: 'Q4_K' },
+        { name: `${b}.ffn_up_exps.weight`, shape: [H, F, E], type: 'Q4_K' },
+        { name: `${b}.ffn_down_exps.weight`, shape: [F, H, E], type: 'Q6_K' },
+        { name: `${b}.ffn_gate_shexp.weight`, shape: [H, F], type: 'Q8_0' },
+        { name: `${b}.ffn_up_shexp.weight`, shape: [H, F], type: 'Q8_0' },
+        { name: `${b}.ffn_down_shexp.weight`, shape: [F, H], type: 'Q8_0' },
+      );
+    }
+  }
+  t.push(
+    { name: 'output_norm.weight', shape: [H], type: 'F32' },
+    { name: 'output.weight', shape: [H, c.vocab_size], type: 'Q6_K' },
+  );
+  const kvs: GgufKv[] = [
+    ['general.architecture', 'string', 'deepseek2'],
+    ['general.name', 'string', 'DeepSeek-R1'],
+    ['deepseek2.block_count', 'u32', c.num_hidden_layers],
+    ['deepseek2.context_length', 'u32', c.max_position_embeddings],
+    ['deepseek2.embedding_length', 'u32', H],
+    ['deepseek2.feed_forward_length', 'u32', c.intermediate_size],
+    ['deepseek2.attention.head_count', 'u32', n],
+    ['deepseek2.attention.head_count_kv', 'u32', 1],
+    ['deepseek2.attention.q_lora_rank', 'u32', ql],
+    ['deepseek2.attention.kv_lora_rank', 'u32', kl],
+    ['deepseek2.attention.key_length', 'u32', kl + rope],
+    ['deepseek2.attention.value_length', 'u32', kl],
+    ['deepseek2.attention.key_length_mla', 'u32', nope + rope],
+    ['deepseek2.attention.value_length_mla', 'u32', v],
+    ['deepseek2.rope.dimension_count', 'u32', rope],
+    ['deepseek2.leading_dense_block_count', 'u32', c.first_k_dense_replace],
+    ['deepseek2.expert_count', 'u32', E],
+    ['deepseek2.expert_shared_count', 'u32', c.n_shared_experts],
+    ['deepseek2.expert_used_count', 'u32', c.num_experts_per_tok],
+    ['deepseek2.expert_feed_forward_length', 'u32', F],
+    ['deepseek2.expert_gating_func', 'u32', 2],
+  ];
+  const fileBytes = t.reduce((a, x) => a + ggufTensorBytes(x), 0);
+  it('show matches the published total to the parameter; fit plans the file over a layer split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-calc-gguf-ds-'));
+    writeFixtureFolder(dir, { 'DeepSeek-R1-Q4_K_M-00001-of-00001.gguf': ggufFile(kvs, t).file });
+    const path = join(dir, 'DeepSeek-R1-Q4_K_M-00001-of-00001.gguf');
+    const r = await cliAsync(['show', path, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.params.total).toBe(671_026_419_200);
+    expect(doc.checkpoint.params).toBe(671_026_419_200);
+    expect(doc.checkpoint.matches).toBe(true);
+    const f = await cliAsync(['fit', path, '--gpu', 'h200', '--json']);
+    expect(f.code, f.stderr).toBe(0);
+    const plan = JSON.parse(f.stdout).plans[0];
+    expect(plan.weightsTotalBytes).toBe(fileBytes);
+    expect(plan.tensorParallel).toBe(1);
+  });
+});
