@@ -1,31 +1,8 @@
-// config.json import of Gemma 4, MiMo-V2-Flash, Arcee Trinity (afmoe), Step3, LongCat-Flash, Snowflake Arctic,
-// JetMoE and LFM2-MoE: each fixture is pinned to a published figure (test/fixtures/configs/SOURCES.md), exact
-// where one is published, else to the rounding the vendor used; none comes from moe-calc's own output. Each
-// family also pins at least one trap of its reference code (a null meaning, a refused key, a default).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importConfig, importConfigFile } from '../../src/cards/import/index.js';
 import { kvLayout } from '../../src/core/kv.js';
 import { deriveParams } from '../../src/core/params.js';
-import { ROOT } from '../helpers.js';
 
-const fx = (f: string) => join(ROOT, 'test/fixtures/configs', f);
-const load = (f: string) => importConfigFile(fx(f)).card;
-const derive = (f: string) => deriveParams(load(f));
-/** a fixture with some keys replaced (undefined removes the key); `text`: inside text_config */
-function variant(f: string, patch: Record<string, unknown>, text = false) {
-  // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
-  const cfg: any = JSON.parse(readFileSync(fx(f), 'utf8'));
-  const target = text ? cfg.text_config : cfg;
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) delete target[k];
-    else target[k] = v;
-  }
-  return cfg;
-}
-const imp = (cfg: object) => importConfig(cfg, 'config.json').card;
-const dv = (f: string, patch: Record<string, unknown>, text = false) => deriveParams(imp(variant(f, patch, text)));
+import { load, derive, variant, imp, dv } from '../import-helpers.js';
 
 describe('gemma4 (gemma4_text inside gemma4)', () => {
   // google/gemma-4-31B: Hugging Face API safetensors census BF16 31,273,088,876 (parameters + persistent buffers,

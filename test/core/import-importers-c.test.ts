@@ -1,29 +1,8 @@
-// config.json import of the hybrid families (Qwen3-Next / Qwen3.5 / 3.6, Kimi-Linear, Nemotron-H, MiniMax
-// lightning) and of the lead's DeepSeek-V3.2, GLM-5, GLM-4.7-Flash and Granite 4.0-H importers: each fixture
-// is pinned to a published figure (test/fixtures/configs/SOURCES.md); none comes from moe-calc's own output.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importConfig, importConfigFile } from '../../src/cards/import/index.js';
 import { kvPerToken, ssmStateBytesPerLayer } from '../../src/core/kv.js';
 import { deriveParams } from '../../src/core/params.js';
-import { ROOT } from '../helpers.js';
 
-const fx = (f: string) => join(ROOT, 'test/fixtures/configs', f);
-const load = (f: string) => importConfigFile(fx(f)).card;
-const derive = (f: string) => deriveParams(load(f));
-/** a published config with some keys replaced (undefined removes the key) */
-function variant(f: string, patch: Record<string, unknown>, text = false) {
-  // biome-ignore lint/suspicious/noExplicitAny: fixture JSON
-  const cfg: any = JSON.parse(readFileSync(fx(f), 'utf8'));
-  const target = text ? cfg.text_config : cfg;
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) delete target[k];
-    else target[k] = v;
-  }
-  return cfg;
-}
-const imp = (cfg: object) => importConfig(cfg, 'config.json').card;
+import { load, derive, variant, imp } from '../import-helpers.js';
 
 describe('qwen3_next / qwen3_5_moe_text', () => {
   // Hugging Face safetensors total of Qwen/Qwen3-Next-80B-A3B-Instruct (and -Thinking), MTP weights included:
