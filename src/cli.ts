@@ -307,7 +307,7 @@ Example: moe-calc speed qwen3-235b-a22b --gpu rtx-4090 --cpu-memory 192 --precis
       'precisions to try, comma-separated, or "all" (default: GGUF q8_0, q6_k, q5_k_m, q4_k_m, q3_k_m, q2_k, ' +
         'iq2_xxs; add bf16, fp8, int4 for vLLM rows)',
     )
-    .option('--kv-precision <p>', 'KV cache precision (default bf16)')
+    .addOption(new Option('--kv-precision <p>', KV_PRECISION_HELP).default('bf16'))
     .option(
       '--cpu-memory <GB|auto>',
       'host RAM for offloaded experts (GB; auto = what the OS reports available): MoE models may keep experts there',
