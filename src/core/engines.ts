@@ -170,6 +170,8 @@ export function launchCommand(engine: Engine, x: LaunchInput): LaunchCommand {
   // the planned layer split, pinned: per GPU its layers (the output layer on its GPU), so the boundaries do
   // not move with whatever memory happens to be free at load (llama.cpp's default split)
   if (plan.split) argv.push('--tensor-split', plan.split.tensorSplit.join(','));
+  // experts of the first MoE layers in host memory: --n-cpu-moe counts layers from 0, dense ones included
+  if (plan.offload && plan.offload.layers > 0) argv.push('--n-cpu-moe', String(plan.offload.nCpuMoe));
   if (/^fp8/.test(x.kvPrecision)) notes.push('llama.cpp has no fp8 KV cache; -ctk q8_0 -ctv q8_0 is the nearest');
   else {
     // quantised V needs flash attention (llama-context.cpp refuses a quantised V cache without it): -fa on

@@ -242,8 +242,9 @@ export interface Plan {
   kvCacheTokensTotal: number;
   /** bytes missing on the worst GPU when it does not fit */
   shortfallBytes: number;
-  /** expert offload: MoE layers whose routed experts are in host memory, and their bytes */
-  offload?: { layers: number; hostBytes: number; hostCapacityBytes: number };
+  /** expert offload: MoE layers whose routed experts are in host memory, and their bytes; `nCpuMoe` is
+   *  llama.cpp's --n-cpu-moe for it (it counts all layers from 0, dense ones included) */
+  offload?: { layers: number; nCpuMoe: number; hostBytes: number; hostCapacityBytes: number };
   /** a llama.cpp layer split (GGUF over several GPUs): per stage its GPU and layers [from, to), the stage
    *  holding the output layer, and the --tensor-split that reproduces it */
   split?: { gpus: string[]; layers: [number, number][]; outputStage: number; tensorSplit: number[] };
@@ -707,7 +708,9 @@ export function evaluateLayout(
     kvCacheTokens: Number.isFinite(minPoolTokens) ? minPoolTokens : 0,
     kvCacheTokensTotal: Number.isFinite(minPoolTokens) ? minPoolTokens * dp : 0,
     shortfallBytes: Math.max(0, pg.totalBytes - pg.budgetBytes),
-    ...(o.offload ? { offload: { layers: offloadLayers, hostBytes, hostCapacityBytes: hostCapacity } } : {}),
+    ...(o.offload
+      ? { offload: { layers: offloadLayers, nCpuMoe: cut, hostBytes, hostCapacityBytes: hostCapacity } }
+      : {}),
     ...(lsplit && withStages
       ? {
           split: {

@@ -137,7 +137,7 @@ function planBars(r: FitReport, p: Planned, unit: ByteUnit): Block[] {
       kind: 'line',
       text:
         `host: routed experts of MoE layers 1-${p.offload.layers}, ${bytes(p.offload.hostBytes, unit)} of ` +
-        `${bytes(p.offload.hostCapacityBytes, unit)} host memory (llama.cpp --n-cpu-moe ${p.offload.layers})`,
+        `${bytes(p.offload.hostCapacityBytes, unit)} host memory (llama.cpp --n-cpu-moe ${p.offload.nCpuMoe})`,
     });
   }
   return out;

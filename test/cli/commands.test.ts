@@ -450,6 +450,26 @@ describe('launch commands and pre-flight', () => {
 });
 
 describe('expert offload and speed', () => {
+  it('the llama.cpp command of an offload plan carries --n-cpu-moe, counted from layer 0', () => {
+    const doc = cliJson([
+      'fit',
+      'deepseek-v3',
+      '--gpu',
+      'rtx-4090',
+      '--precision',
+      'q4_k_m',
+      '--cpu-memory',
+      '512',
+      '--engine',
+      'llama.cpp',
+    ]);
+    const plan = doc.plans[0];
+    const argv: string[] = doc.launch.argv;
+    // DeepSeek-V3's first three layers are dense (config first_k_dense_replace 3), so experts of the first
+    // k MoE layers are those of layers 0..k+2: llama.cpp's --n-cpu-moe counts layers, not MoE layers
+    expect(plan.offload.layers).toBeGreaterThan(0);
+    expect(argv[argv.indexOf('--n-cpu-moe') + 1]).toBe(String(plan.offload.layers + 3));
+  });
   it('Qwen3-235B-A22B q4_k_m on one RTX 4090 with 192 GB of RAM: experts of the first N layers in host memory', () => {
     const doc = cliJson([
       'fit',
