@@ -125,6 +125,9 @@ describe('multi-node data parallelism and pre-flight warnings', () => {
     expect(r.stdout).toContain('--data-parallel-size 16 --data-parallel-size-local 8 --data-parallel-address');
     expect(r.stdout).toContain('--headless --data-parallel-start-rank');
     expect(r.stdout + r.stderr).toMatch(/EP16 group spans 2 nodes/);
+    // no pipeline stages here: the node-spanning warning names what does cross the network
+    expect(r.stdout + r.stderr).toMatch(/spans 2 nodes \(DP16 x EP16\): the expert-parallel all-to-all crosses/);
+    expect(r.stdout + r.stderr).not.toMatch(/pipeline stages cross/);
   });
 
   it('SGLang over 2 nodes: --tp 16 --dp 16 with --nnodes 2, --node-rank and --dist-init-addr', () => {

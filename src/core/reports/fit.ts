@@ -167,11 +167,20 @@ export function preflight(s: FitSetup, results: PrecisionResult[], chosen: Plan 
   }
   if (chosen) {
     const nodes = Math.ceil(chosen.gpuCount / s.options.gpusPerNode);
-    if (nodes > 1)
+    if (nodes > 1) {
+      // what crosses the node boundary: pipeline stages' activations, expert all-to-all (warned above when
+      // the EP group itself spans nodes), or only data-parallel replicas' control traffic
+      const what =
+        chosen.pipelineParallel > 1
+          ? 'pipeline stages cross the network'
+          : chosen.expertParallel > 0
+            ? 'the expert-parallel all-to-all crosses the network'
+            : 'the data-parallel replicas run on separate nodes';
       w.push(
-        `the ${chosen.precision} plan spans ${nodes} nodes (${layoutName(chosen)}): pipeline stages cross the ` +
-          'network, so a fast interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size',
+        `the ${chosen.precision} plan spans ${nodes} nodes (${layoutName(chosen)}): ${what}, so a fast ` +
+          'interconnect (InfiniBand/RoCE) is needed; --gpus-per-node states the node size',
       );
+    }
     if (s.gpu.vendor === 'nvidia' && !s.gpu.native_fp8 && s.gpu.gpus_per_node < 8 && chosen.tensorParallel > 1)
       w.push(
         `${s.gpu.id} has no NVLink: TP${chosen.tensorParallel} all-reduces over PCIe; ` +
