@@ -175,8 +175,16 @@ function kvRows(precisions: Precision[], kv: KvPrecision, asked: FitRequest['pre
   return kept;
 }
 
-/** Check a fit request against the model and the GPU and fill in every default. */
-export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, qIn: Omit<FitRequest, 'gpu'>, rig?: Rig): FitSetup {
+/** Check a fit request against the model and the GPU and fill in every default. `own`: the precision of a
+ *  model file planned byte for byte (a GGUF), the only row it has. */
+export function fitSetupFor(
+  card: Card,
+  file: string,
+  gpuIn: Gpu,
+  qIn: Omit<FitRequest, 'gpu'>,
+  rig?: Rig,
+  own?: Precision,
+): FitSetup {
   let gpu = gpuIn;
   let q = qIn;
   if (rig) {
@@ -223,7 +231,13 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, qIn: Omit<FitR
       `--tp: ${tp} exceeds --gpus-per-node ${gpusPerNode} (a tensor-parallel group stays within one node)`,
     );
   }
-  const precisions = kvRows(selectPrecisions(card, q.precision), kv, q.precision);
+  if (own && q.precision !== undefined) {
+    throw new UserError(
+      `--precision: ${file} is a GGUF file: it is planned at its own tensors (${own.id}); ` +
+        'leave --precision out, or name the card id to plan other precisions',
+    );
+  }
+  const precisions = own ? kvRows([own], kv, [own.id]) : kvRows(selectPrecisions(card, q.precision), kv, q.precision);
   if (tp !== undefined) {
     // --tp sets the engines' tensor-parallel size; GGUF rows keep llama.cpp's layer split (TP 1)
     const engines = precisions.filter((x) => !x.gguf);
@@ -315,7 +329,7 @@ export function fitSetupFor(card: Card, file: string, gpuIn: Gpu, qIn: Omit<FitR
     file,
     gpu,
     precisions,
-    explicitPrecision: q.precision !== undefined,
+    explicitPrecision: own !== undefined || q.precision !== undefined,
     options,
     kvPrecision,
     explicitContext: q.context !== undefined,
@@ -331,16 +345,7 @@ export async function fitSetup(model: string, qIn: FitRequest): Promise<FitSetup
     resolveModel(model, registry(q)),
     rig ? rig.slots[0]!.gpu : resolveGpu(q.gpu, q),
   ]);
-  if (!r.precision) return { ...fitSetupFor(r.card, r.file, gpu, q, rig), checkpoint: r.checkpoint };
-  // a GGUF file is planned at its own tensors, byte for byte
-  if (q.precision !== undefined) {
-    throw new UserError(
-      `--precision: ${r.file} is a GGUF file: it is planned at its own tensors (${r.precision.id}); ` +
-        'leave --precision out, or name the card id to plan other precisions',
-    );
-  }
-  const s = fitSetupFor(r.card, r.file, gpu, { ...q, precision: ['q8_0'] }, rig);
-  return { ...s, precisions: [r.precision], explicitPrecision: true, checkpoint: r.checkpoint };
+  return { ...fitSetupFor(r.card, r.file, gpu, q, rig, r.precision), checkpoint: r.checkpoint };
 }
 
 /** --cpu-memory auto: the host memory the OS reports (src/cards/detect.ts hostMemory). */

@@ -4,13 +4,13 @@
 // of modelling the file type's recipe. Architectures without a mapping here are described from the headers
 // alone (show), as an unknown config type is.
 import { basename } from 'node:path';
-import { checkCheckpoint, type CheckpointCheck } from '../core/checkpoint.js';
+import { activeFromRouted, checkCheckpoint, type CheckpointCheck, dtypeRows } from '../core/checkpoint.js';
 import { deriveParams } from '../core/params.js';
 import { type MeasuredWeights, measuredGgufPrecision, type Precision } from '../core/precision.js';
 import type { Card } from '../core/types.js';
 import { UserError } from '../errors.js';
 import type { GgufInventory, GgufValue, HubRef } from './hub/index.js';
-import { readGguf } from './hub/index.js';
+import { quantOf, readGguf } from './hub/index.js';
 import { importConfig } from './import/index.js';
 import { type CheckpointOnly, type HubAccess, hubOptions } from './model-source.js';
 
@@ -59,9 +59,7 @@ export async function resolveGgufModel(
     source: inv.source,
     files: inv.files.length,
     tensors: inv.tensors.map((t) => ({ name: t.name, dtype: t.type, elements: t.elements, bytes: t.bytes })),
-    byDtype: Object.fromEntries(
-      Object.entries(inv.byType).map(([k, v]) => [k, { tensors: v.tensors, params: v.elements, bytes: v.bytes }]),
-    ),
+    byDtype: typeTotals(inv),
     params: inv.totals.elements,
     bytes: inv.totals.bytes,
   };
@@ -197,11 +195,14 @@ function measured(g: GgufInventory, nLayers: number, label: string): MeasuredWei
 
 /** "Q4_K_M" from the file name, else general.file_type's number. */
 function quantLabel(g: GgufInventory): string {
-  const m =
-    /(?:^|[-_.])((?:UD-)?(?:I?Q\d[A-Z0-9_]*|TQ\d_\d|MXFP4(?:_MOE)?|BF16|F16|F32))(?:-\d{5}-of-\d{5})?\.gguf$/i.exec(
-      basename(g.files[0]?.path ?? g.source),
-    );
-  return m?.[1]?.toUpperCase() ?? `file-type-${g.arch.fileType ?? 'unknown'}`;
+  return quantOf(g.files[0]?.path ?? g.source) ?? `file-type-${g.arch.fileType ?? 'unknown'}`;
+}
+
+/** A GGUF's totals per ggml type, parameters being the tensors' elements. */
+function typeTotals(g: GgufInventory): Record<string, { tensors: number; params: number; bytes: number }> {
+  const out: Record<string, { tensors: number; params: number; bytes: number }> = {};
+  for (const [k, v] of Object.entries(g.byType)) out[k] = { tensors: v.tensors, params: v.elements, bytes: v.bytes };
+  return out;
 }
 
 function describeOnly(g: GgufInventory, arch: string): CheckpointOnly {
@@ -222,15 +223,13 @@ function describeOnly(g: GgufInventory, arch: string): CheckpointOnly {
       ...(experts ? { experts } : {}),
       ...(k ? { expertsPerToken: k } : {}),
       ...(routed && experts && k
-        ? { activeParams: Math.round(g.totals.elements - routed.elements * (1 - k / experts)) }
+        ? { activeParams: activeFromRouted(g.totals.elements, routed.elements, k, experts) }
         : {}),
       activeIsEstimate: true,
       ...(kv ? { kv: { layers: kv.layers, kvHeads: 0, headDim: 0, elementsPerToken: kv.elementsPerToken } } : {}),
       notes: ["parameters are the tensors' elements; bytes are the file's, exact"],
     },
-    byDtype: Object.entries(g.byType)
-      .map(([dtype, v]) => ({ dtype, tensors: v.tensors, params: v.elements, bytes: v.bytes }))
-      .sort((x, y) => y.bytes - x.bytes),
+    byDtype: dtypeRows(typeTotals(g)),
     files: g.files.length,
     tensors: g.tensors.length,
   };

@@ -7,8 +7,6 @@ export interface HubAccess {
   /** a progress line on stderr when it is a terminal (never under --json) */
   progress?: boolean;
   debug?: boolean;
-  /** skip the checkpoint headers (config only) */
-  configOnly?: boolean;
 }
 
 export type { CheckpointOnly } from '../core/checkpoint.js';

@@ -2,7 +2,7 @@
 // as a local one would be), a local model folder with safetensors, and the checkpoint check against the
 // tensor headers of either. Loaded on demand (it pulls in the hub layer and the config importer).
 import { dirname } from 'node:path';
-import { checkCheckpoint, type CheckpointCheck, type CheckpointFacts } from '../core/checkpoint.js';
+import { checkCheckpoint, type CheckpointCheck, type CheckpointFacts, dtypeRows } from '../core/checkpoint.js';
 import { deriveParams } from '../core/params.js';
 import { getPrecision, weightBytes } from '../core/precision.js';
 import type { Card } from '../core/types.js';
@@ -11,7 +11,6 @@ import {
   type CheckpointInventory,
   estimateFromCheckpoint,
   fetchHubConfig,
-  formatRef,
   type HubOptions,
   type HubRef,
   hasLocalSafetensors,
@@ -19,7 +18,7 @@ import {
   terminalProgress,
 } from './hub/index.js';
 import type { CheckpointOnly, HubAccess } from './hub-access.js';
-import { importConfigFile } from './import/index.js';
+import { importConfigFile, UnsupportedTypeError } from './import/index.js';
 
 export type { CheckpointOnly, HubAccess } from './hub-access.js';
 
@@ -57,9 +56,7 @@ function factsOf(inv: CheckpointInventory): CheckpointFacts {
 }
 
 function unsupportedType(e: unknown): string | undefined {
-  if (!isUserError(e)) return undefined;
-  const m = /model_type: "([^"]+)" is not supported/.exec(e.message);
-  return m?.[1];
+  return e instanceof UnsupportedTypeError ? e.modelType : undefined;
 }
 
 /** A hub model: its config imported (named after the repo), checked against the checkpoint's headers. */
@@ -73,11 +70,11 @@ export async function resolveHubModel(ref: HubRef, access: HubAccess = {}): Prom
     card = importConfigFile(hc.path, { name, sourceUrl: url, hfRepo: hc.repo }).card;
   } catch (e) {
     const type = unsupportedType(e);
-    if (!type || access.configOnly || !hasSafetensors(hc.files)) throw e;
+    if (!type || !hasSafetensors(hc.files)) throw e;
     const inv = await readCheckpointHeaders(ref, opts);
     return checkpointOnly(inv, type, hc.config, e as Error);
   }
-  if (access.configOnly || !hasSafetensors(hc.files)) return { card, file: hc.label };
+  if (!hasSafetensors(hc.files)) return { card, file: hc.label };
   let inv: CheckpointInventory;
   try {
     inv = await readCheckpointHeaders(ref, opts);
@@ -89,11 +86,7 @@ export async function resolveHubModel(ref: HubRef, access: HubAccess = {}): Prom
     }
     throw e;
   }
-  return {
-    card,
-    file: hc.label,
-    checkpoint: checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card), nativeBytes(card)),
-  };
+  return { card, file: hc.label, checkpoint: checkAgainst(inv, card) };
 }
 
 function hasSafetensors(files: readonly string[] | undefined): boolean {
@@ -103,9 +96,8 @@ function hasSafetensors(files: readonly string[] | undefined): boolean {
 /** A local config.json whose folder holds safetensors: the headers against the derivation. */
 export async function checkLocalFolder(card: Card, configPath: string, access: HubAccess = {}) {
   const dir = dirname(configPath);
-  if (access.configOnly || !hasLocalSafetensors(dir)) return undefined;
-  const inv = await readCheckpointHeaders(dir, hubOptions(access));
-  return checkCheckpoint(factsOf(inv), card.architecture, deriveParams(card), nativeBytes(card));
+  if (!hasLocalSafetensors(dir)) return undefined;
+  return checkAgainst(await readCheckpointHeaders(dir, hubOptions(access)), card);
 }
 
 /** A local folder whose config has a type the importer does not know, described from its headers. */
@@ -129,9 +121,7 @@ function checkpointOnly(inv: CheckpointInventory, type: string, config: unknown,
     modelType: type,
     reason: e.message,
     estimate: estimateFromCheckpoint(inv, config),
-    byDtype: Object.entries(facts.byDtype)
-      .map(([dtype, v]) => ({ dtype, ...v }))
-      .sort((x, y) => y.bytes - x.bytes),
+    byDtype: dtypeRows(facts.byDtype),
     files: facts.files,
     tensors: facts.tensors.length,
   };
@@ -144,11 +134,11 @@ export function withSuggestion(e: unknown, ref: HubRef, known: readonly string[]
   return hit ? new UserError(`${e.message}; did you mean ${hit}?`, e.exitCode) : e;
 }
 
-export { formatRef };
-
-/** The decoder's bytes at the card's native precision: what fit's native row plans. */
-function nativeBytes(card: Card): number {
+/** The headers against the card's derivation, and the file's bytes against what fit's native row plans
+ *  (the decoder at the card's native precision). */
+function checkAgainst(inv: CheckpointInventory, card: Card): CheckpointCheck {
   const a = card.architecture;
   const d = deriveParams(card);
-  return weightBytes(d.tensors, getPrecision(a.native_precision), a.num_layers, a.moe?.experts ?? 0, a).total;
+  const native = weightBytes(d.tensors, getPrecision(a.native_precision), a.num_layers, a.moe?.experts ?? 0, a);
+  return checkCheckpoint(factsOf(inv), a, d, native.total);
 }

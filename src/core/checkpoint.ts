@@ -85,6 +85,21 @@ export function tensorGroup(name: string, numLayers: number): CheckpointGroup {
   return 'decoder';
 }
 
+/** Active parameters of a checkpoint known only by its tensors: total - routed x (1 - k/E), assuming every
+ *  routed tensor is one of E equal experts of which k run per token (an estimate, labelled as one). */
+export function activeFromRouted(total: number, routed: number, k: number, experts: number): number {
+  return Math.round(total - routed * (1 - k / experts));
+}
+
+/** Per-dtype totals as rows, the largest first (how show lists them). */
+export function dtypeRows(
+  byDtype: Record<string, { tensors: number; params: number; bytes: number }>,
+): { dtype: string; tensors: number; params: number; bytes: number }[] {
+  return Object.entries(byDtype)
+    .map(([dtype, v]) => ({ dtype, tensors: v.tensors, params: v.params, bytes: v.bytes }))
+    .sort((x, y) => y.bytes - x.bytes);
+}
+
 /** Compare a checkpoint's headers with the card's derivation. */
 export function checkCheckpoint(
   f: CheckpointFacts,
@@ -111,9 +126,7 @@ export function checkCheckpoint(
     tensors: f.tensors.length,
     params: f.params,
     bytes: f.bytes,
-    byDtype: Object.entries(f.byDtype)
-      .map(([dtype, v]) => ({ dtype, ...v }))
-      .sort((x, y) => y.bytes - x.bytes),
+    byDtype: dtypeRows(f.byDtype),
     derivedParams: d.total,
     derivedNativeBytes,
     groups: rows,

@@ -171,7 +171,7 @@ function shardNames(file: string): string[] {
 }
 
 /** Quantization label of a GGUF file name ("Q4_K_M", "UD-Q2_K_XL", "BF16"), upper-cased, or undefined. */
-function quantOf(path: string): string | undefined {
+export function quantOf(path: string): string | undefined {
   const b = basename(path).replace(/-\d{5}-of-\d{5}\.gguf$/i, '.gguf');
   const m = /(?:^|[-_.])((?:UD-)?(?:I?Q\d[A-Z0-9_]*|TQ\d_\d|MXFP4(?:_MOE)?|BF16|F16|F32))\.gguf$/i.exec(b);
   return m?.[1]?.toUpperCase();

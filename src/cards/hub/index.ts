@@ -60,4 +60,5 @@ export {
   ggmlType,
   ggmlBytes,
   pickGgufFile,
+  quantOf,
 } from './gguf.js';

@@ -21,6 +21,7 @@
 // elements. Routed-expert tensors are recognised by name: per-expert ("...experts.<N>....") and fused
 // ("...experts.gate_up_proj", "...experts.down_proj_blocks", "block_sparse_moe.input_linear"); shared
 // experts ("shared_expert(s)") are not routed. A hub inventory is cached under its commit (cache.ts).
+import { activeFromRouted } from '../../core/checkpoint.js';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -679,7 +680,7 @@ export function estimateFromCheckpoint(inv: CheckpointInventory, config?: unknow
     out.activeParams = out.totalParams;
     notes.push('no routed-expert tensors by name: dense, every parameter is active');
   } else if (experts && k && k <= experts) {
-    out.activeParams = Math.round(out.totalParams - routed.params * (1 - k / experts));
+    out.activeParams = activeFromRouted(out.totalParams, routed.params, k, experts);
     notes.push(
       `active estimated as total - routed experts x (1 - ${k}/${experts}), from ${routed.tensors} routed-expert ` +
         `tensors (${routed.layout}) recognised by name`,

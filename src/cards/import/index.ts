@@ -180,11 +180,23 @@ export function supportedTypesMarkdown(): string {
   return ['| family | model_type | checked against |', '|---|---|---|', ...rows, ...wrappers].join('\n');
 }
 
+/** A config whose model_type no family reads; the type travels with the error (the hub route describes such a
+ *  model from its checkpoint headers instead). */
+export class UnsupportedTypeError extends UserError {
+  constructor(
+    message: string,
+    readonly modelType: string,
+  ) {
+    super(message);
+  }
+}
+
 function unsupported(file: string, key: string, type: string): UserError {
-  return new UserError(
+  return new UnsupportedTypeError(
     `${file}: ${key}: "${type}" is not supported; supported: ${supportedTypes().join(', ')}. ` +
       'For a model type the importer does not know, point moe-calc at the checkpoint (a hub id or a folder with ' +
       'its safetensors) for exact totals from the tensor headers',
+    type,
   );
 }
 

@@ -139,17 +139,7 @@ export function rankRows(rows: Omit<TopRow, 'rank'>[], sort: TopSort): TopRow[] 
 export function buildTopReport(
   setups: FitSetup[],
   failed: { id: string; name: string; reason: string }[],
-  o: {
-    gpu: { id: string; name: string; memoryBytes: number; count: number };
-    rig: RigReport | null;
-    context: number;
-    batch: number;
-    kvPrecision: string;
-    hostMemoryBytes: number | null;
-    precisions: string[];
-    sort: TopSort;
-    notes: string[];
-  },
+  o: TopReport['request'] & Pick<TopReport, 'gpu' | 'rig' | 'notes'>,
 ): TopReport {
   const rows = setups.map(topRow);
   const ranked = rankRows(
